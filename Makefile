@@ -1,0 +1,17 @@
+# vlnsim — the two commands a new user needs:
+#   make demo   set up, build (release) and run the demo episodes; writes out/demo-*/trajectory.png
+#   make test   set up, build and run the test suite
+VLNSIM_DATA ?= ../shared/data
+export VLNSIM_DATA
+
+.PHONY: setup build demo test clean
+setup:
+	@scripts/setup.sh
+build: setup
+	swift build -c release
+demo: build
+	@scripts/demo.sh
+test: setup
+	swift test -c release
+clean:
+	rm -rf .build out

@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+// vlnsim — embodied navigation simulator for vision-and-language navigation, CPU-only.
+//
+// Layers (a target imports only targets listed before it; Render and Navigation never import each other):
+//   CLibPNG, CLibJPEG (system libraries via pkg-config) → CImageIO (C shim: setjmp-wrapped libpng/libjpeg)
+//   VLNCore (geometry, camera, images, errors)
+//   VLNImage (PNG/JPEG files)            ← VLNCore, CImageIO
+//   VLNScene (meshes, point clouds, manifests, procedural houses) ← VLNCore
+//   VLNRender (BVH ray casting, point splatting)                   ← VLNScene
+//   VLNNavigation (navigable grid, geodesic distance)              ← VLNScene
+//   VLNSim (agent, simulator, episodes, top-down maps)             ← VLNRender, VLNNavigation, VLNImage
+//   vlnsim (CLI)                                                   ← VLNSim
+import PackageDescription
+
+let optimise: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "vlnsim",
+    products: [
+        .executable(name: "vlnsim", targets: ["vlnsim"]),
+        .library(name: "VLNSim", targets: ["VLNSim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CLibJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .target(name: "CImageIO", dependencies: ["CLibPNG", "CLibJPEG"]),
+        .target(name: "VLNCore", swiftSettings: optimise),
+        .target(name: "VLNImage", dependencies: ["VLNCore", "CImageIO"], swiftSettings: optimise),
+        .target(name: "VLNScene", dependencies: ["VLNCore"], swiftSettings: optimise),
+        .target(name: "VLNRender", dependencies: ["VLNScene"], swiftSettings: optimise),
+        .target(name: "VLNNavigation", dependencies: ["VLNScene"], swiftSettings: optimise),
+        .target(name: "VLNSim", dependencies: ["VLNRender", "VLNNavigation", "VLNImage"], swiftSettings: optimise),
+        .executableTarget(name: "vlnsim", dependencies: [
+            "VLNSim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: optimise),
+        .testTarget(name: "VLNCoreTests", dependencies: ["VLNCore"]),
+        .testTarget(name: "VLNImageTests", dependencies: ["VLNImage"]),
+        .testTarget(name: "VLNSceneTests", dependencies: ["VLNScene"]),
+        .testTarget(name: "VLNRenderTests", dependencies: ["VLNRender"]),
+        .testTarget(name: "VLNNavigationTests", dependencies: ["VLNNavigation"]),
+        .testTarget(name: "VLNSimTests", dependencies: ["VLNSim"]),
+        .testTarget(name: "CLITests", dependencies: ["vlnsim"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,157 @@
+// Geometry primitives shared by every layer.
+//
+// Frames (DESIGN.md): the world is Habitat's — Y up, gravity −Y, metres; an agent at heading 0 faces −Z.
+// Cameras use the OpenGL convention (x right, y up, looking along −z). Poses are named `aFromB`: a transform
+// that maps coordinates in frame B to frame A; composition reads right to left, `aFromC = aFromB * bFromC`.
+
+import Foundation
+
+/// A point or direction in 3-D, metres where it is a point.
+public typealias Vec3 = SIMD3<Float>
+/// A point in the horizontal XZ plane, metres (x = world x, y = world z).
+public typealias Vec2 = SIMD2<Float>
+
+@inlinable public func dot(_ a: Vec3, _ b: Vec3) -> Float { (a * b).sum() }
+@inlinable public func cross(_ a: Vec3, _ b: Vec3) -> Vec3 {
+    Vec3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
+}
+@inlinable public func length(_ a: Vec3) -> Float { dot(a, a).squareRoot() }
+@inlinable public func normalize(_ a: Vec3) -> Vec3 { a / length(a) }
+@inlinable public func distance(_ a: Vec3, _ b: Vec3) -> Float { length(a - b) }
+
+/// A unit quaternion `[x, y, z, w]` (Habitat's and VLN-CE's order; scalar last) describing a rotation.
+public struct Quaternion: Equatable, Hashable, Codable, Sendable {
+    public var x: Float, y: Float, z: Float, w: Float
+
+    public init(x: Float, y: Float, z: Float, w: Float) { self.x = x; self.y = y; self.z = z; self.w = w }
+    /// From `[x, y, z, w]`. - Precondition: four elements.
+    public init(_ xyzw: [Float]) { precondition(xyzw.count == 4); self.init(x: xyzw[0], y: xyzw[1], z: xyzw[2], w: xyzw[3]) }
+
+    public static let identity = Quaternion(x: 0, y: 0, z: 0, w: 1)
+
+    /// Rotation by `angle` radians about the unit `axis` (right-handed).
+    public init(axis: Vec3, angle: Float) {
+        let s = sin(angle / 2)
+        self.init(x: axis.x * s, y: axis.y * s, z: axis.z * s, w: cos(angle / 2))
+    }
+
+    /// Rotation about +Y by `heading` radians: the agent's orientation in Habitat (heading 0 faces −Z,
+    /// positive headings turn left, towards −X).
+    public init(heading: Float) { self.init(axis: Vec3(0, 1, 0), angle: heading) }
+
+    public var xyzw: [Float] { [x, y, z, w] }
+    public var norm: Float { (x * x + y * y + z * z + w * w).squareRoot() }
+    public var normalized: Quaternion { let n = norm; return Quaternion(x: x / n, y: y / n, z: z / n, w: w / n) }
+
+    /// The heading (rotation about +Y, radians in (−π, π]) of the forward axis −Z after this rotation.
+    public var heading: Float {
+        let f = rotate(Vec3(0, 0, -1))
+        return atan2(-f.x, -f.z)
+    }
+
+    /// Hamilton product: `(a * b).rotate(v) == a.rotate(b.rotate(v))`.
+    public static func * (a: Quaternion, b: Quaternion) -> Quaternion {
+        Quaternion(x: a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y,
+                   y: a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x,
+                   z: a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w,
+                   w: a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z)
+    }
+
+    public func rotate(_ v: Vec3) -> Vec3 { Mat3(self) * v }
+}
+
+/// A 3×3 matrix stored as three columns.
+public struct Mat3: Equatable, Sendable {
+    public var c0: Vec3, c1: Vec3, c2: Vec3
+    public init(columns c0: Vec3, _ c1: Vec3, _ c2: Vec3) { self.c0 = c0; self.c1 = c1; self.c2 = c2 }
+    /// From rows, as a matrix is written on paper.
+    public init(rows r0: Vec3, _ r1: Vec3, _ r2: Vec3) {
+        self.init(columns: Vec3(r0.x, r1.x, r2.x), Vec3(r0.y, r1.y, r2.y), Vec3(r0.z, r1.z, r2.z))
+    }
+    public static let identity = Mat3(columns: Vec3(1, 0, 0), Vec3(0, 1, 0), Vec3(0, 0, 1))
+
+    /// The rotation matrix of a (normalised on the way) quaternion.
+    public init(_ q0: Quaternion) {
+        let q = q0.normalized
+        let (x, y, z, w) = (q.x, q.y, q.z, q.w)
+        self.init(rows: Vec3(1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)),
+                  Vec3(2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)),
+                  Vec3(2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)))
+    }
+
+    public var transpose: Mat3 {
+        Mat3(rows: c0, c1, c2)
+    }
+    public var row0: Vec3 { Vec3(c0.x, c1.x, c2.x) }
+    public var row1: Vec3 { Vec3(c0.y, c1.y, c2.y) }
+    public var row2: Vec3 { Vec3(c0.z, c1.z, c2.z) }
+    public var determinant: Float { dot(c0, cross(c1, c2)) }
+
+    @inlinable public static func * (m: Mat3, v: Vec3) -> Vec3 { m.c0 * v.x + m.c1 * v.y + m.c2 * v.z }
+    public static func * (a: Mat3, b: Mat3) -> Mat3 { Mat3(columns: a * b.c0, a * b.c1, a * b.c2) }
+}
+
+/// A rigid transform `p ↦ rotation · p + translation`. Name instances by the frames they map,
+/// e.g. `worldFromCamera` maps camera coordinates to world coordinates.
+public struct RigidTransform: Equatable, Sendable {
+    public var rotation: Mat3
+    /// Metres.
+    public var translation: Vec3
+
+    public init(rotation: Mat3 = .identity, translation: Vec3 = .zero) {
+        self.rotation = rotation; self.translation = translation
+    }
+    public init(rotation: Quaternion, translation: Vec3) { self.init(rotation: Mat3(rotation), translation: translation) }
+    public static let identity = RigidTransform()
+
+    @inlinable public func apply(_ p: Vec3) -> Vec3 { rotation * p + translation }
+    /// Rotates a direction (no translation).
+    @inlinable public func applyToDirection(_ d: Vec3) -> Vec3 { rotation * d }
+    public var inverse: RigidTransform {
+        let rt = rotation.transpose
+        return RigidTransform(rotation: rt, translation: -(rt * translation))
+    }
+    /// `aFromC = aFromB * bFromC`.
+    public static func * (a: RigidTransform, b: RigidTransform) -> RigidTransform {
+        RigidTransform(rotation: a.rotation * b.rotation, translation: a.rotation * b.translation + a.translation)
+    }
+
+    /// The 4×4 homogeneous matrix, row-major.
+    public var matrix4x4: [[Float]] {
+        [[rotation.c0.x, rotation.c1.x, rotation.c2.x, translation.x],
+         [rotation.c0.y, rotation.c1.y, rotation.c2.y, translation.y],
+         [rotation.c0.z, rotation.c1.z, rotation.c2.z, translation.z],
+         [0, 0, 0, 1]]
+    }
+}
+
+/// An axis-aligned box, metres. Empty when `lower > upper` on any axis.
+public struct AABB: Equatable, Sendable {
+    public var lower: Vec3, upper: Vec3
+    public init(lower: Vec3, upper: Vec3) { self.lower = lower; self.upper = upper }
+    public static let empty = AABB(lower: Vec3(repeating: .infinity), upper: Vec3(repeating: -.infinity))
+    public var isEmpty: Bool { any(lower .> upper) }
+    public var extent: Vec3 { upper - lower }
+    public var center: Vec3 { (lower + upper) * 0.5 }
+    public mutating func formUnion(_ p: Vec3) { lower = pointwiseMin(lower, p); upper = pointwiseMax(upper, p) }
+    public mutating func formUnion(_ b: AABB) { lower = pointwiseMin(lower, b.lower); upper = pointwiseMax(upper, b.upper) }
+    public func contains(_ p: Vec3) -> Bool { all(p .>= lower) && all(p .<= upper) }
+    /// Surface area, m² (0 for an empty box).
+    public var surfaceArea: Float {
+        if isEmpty { return 0 }
+        let e = extent
+        return 2 * (e.x * e.y + e.y * e.z + e.z * e.x)
+    }
+}
+
+/// Approximate equality, defined once: |a − b| ≤ absolute + relative·max(|a|, |b|).
+public func approximatelyEqual(_ a: Float, _ b: Float, absolute: Float = 1e-5, relative: Float = 1e-5) -> Bool {
+    abs(a - b) <= absolute + relative * max(abs(a), abs(b))
+}
+
+extension Float {
+    /// Degrees → radians.
+    @inlinable public var radians: Float { self * .pi / 180 }
+    /// Radians → degrees.
+    @inlinable public var degrees: Float { self * 180 / .pi }
+}
