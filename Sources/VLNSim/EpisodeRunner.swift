@@ -1,0 +1,100 @@
+import Foundation
+import VLNCore
+import VLNNavigation
+
+/// One row of `trajectory.json`: the agent's state after `step` actions.
+public struct TrajectoryStep: Codable, Equatable, Sendable {
+    public var step: Int
+    /// The action that led to this state (nil for the start, step 0), as VLN-CE names it.
+    public var action: String?
+    /// Agent base position, world frame (Y up), metres.
+    public var position: [Float]
+    /// Agent rotation `[x, y, z, w]` about +Y.
+    public var rotation: [Float]
+    /// Heading in degrees (0 faces −Z, positive turns left).
+    public var headingDeg: Float
+    /// Whether the MOVE_FORWARD that led here hit an obstacle (the agent slid or stayed).
+    public var collided: Bool
+    /// Geodesic distance to the goal, metres; nil without a goal or when no path exists.
+    public var distanceToGoal: Float?
+    /// Scene events applied before this step's action, in words.
+    public var events: [String]?
+}
+
+/// The outcome of a scripted episode.
+public struct EpisodeResult: Sendable {
+    public var steps: [TrajectoryStep]
+    /// Positions visited, one per step (including the start).
+    public var path: [Vec3] { steps.map { Vec3($0.position[0], $0.position[1], $0.position[2]) } }
+    /// The geodesic shortest path from the start to the goal in the initial scene, if there is a goal and a path.
+    public var shortestPath: [Vec3]?
+    public var goal: NavigationGoal?
+    public var stopped: Bool
+    /// Sum of the euclidean lengths of the steps taken, metres.
+    public var pathLength: Float {
+        zip(path, path.dropFirst()).reduce(0) { $0 + distance($1.0, $1.1) }
+    }
+    /// Geodesic distance from the final position to the goal, metres.
+    public var finalDistanceToGoal: Float? { steps.last?.distanceToGoal }
+    /// STOP called within the goal radius.
+    public var success: Bool? {
+        guard let goal, let d = finalDistanceToGoal else { return goal == nil ? nil : false }
+        return stopped && d < goal.radius
+    }
+}
+
+extension SceneEdit {
+    /// A short description for logs and trajectory.json.
+    public var summary: String {
+        switch self {
+        case let .remove(id): return "remove instance \(id)"
+        case let .move(id, t, yaw):
+            return String(format: "move instance %u by (%.2f, %.2f, %.2f) m, yaw %.0f°", id, t.x, t.y, t.z, yaw.degrees)
+        case let .add(category, p, s):
+            return String(format: "add %@ %.2f×%.2f×%.2f m at (%.2f, %.2f, %.2f)", category, s.x, s.y, s.z, p.x, p.y, p.z)
+        }
+    }
+}
+
+extension Simulator {
+    /// Runs `episode` from `start`: applies each scene event before the action of its step, takes the
+    /// actions (stopping at STOP), and calls `observer` with the observation after reset and after every action.
+    ///
+    /// - Throws: `VLNError.invalidValue` for a start that is not navigable or an event past the last action;
+    ///   whatever `observer` throws.
+    public func run(_ episode: ScriptedEpisode, from start: AgentState,
+                    observer: (Observation) throws -> Void = { _ in }) throws -> EpisodeResult {
+        for (k, e) in episode.events.enumerated() where e.step > episode.actions.count {
+            throw VLNError.invalidValue(field: "events[\(k)].step",
+                                        reason: "step \(e.step) is after the episode's last action (\(episode.actions.count) actions)")
+        }
+        try reset(to: start)
+        let goal = episode.goal
+        let shortest = goal.flatMap { navigation.shortestPath(from: agent.position, to: $0.position) }
+        func record(_ action: AgentAction?, collided: Bool, events: [String]) -> TrajectoryStep {
+            TrajectoryStep(step: stepCount, action: action?.rawValue, position: [agent.position.x, agent.position.y, agent.position.z],
+                           rotation: agent.rotation.xyzw, headingDeg: agent.heading.degrees, collided: collided,
+                           distanceToGoal: goal.flatMap { navigation.geodesicDistance(from: agent.position, to: $0.position) },
+                           events: events.isEmpty ? nil : events)
+        }
+        func applyEvents(at step: Int) throws -> [String] {
+            var done: [String] = []
+            for e in episode.events where e.step == step {
+                try apply(e.edit)
+                done.append(e.edit.summary)
+            }
+            return done
+        }
+        var steps = [record(nil, collided: false, events: try applyEvents(at: 0))]
+        try observer(observe())
+        for (i, action) in episode.actions.enumerated() {
+            let events = i == 0 ? [] : try applyEvents(at: i)
+            if !events.isEmpty { steps[steps.count - 1].events = (steps[steps.count - 1].events ?? []) + events }
+            let collided = step(action)
+            steps.append(record(action, collided: collided, events: []))
+            try observer(observe())
+            if stopped { break }
+        }
+        return EpisodeResult(steps: steps, shortestPath: shortest, goal: goal, stopped: stopped)
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import VLNCore
+import VLNNavigation
+
+/// A greedy oracle in the spirit of Habitat's `ShortestPathFollower`: it turns towards the next waypoint of
+/// the geodesic shortest path to the goal and moves forward, and calls STOP once the goal is within
+/// `stopDistance` (geodesic). It recomputes the path every step, so it follows a changing scene.
+public struct ShortestPathFollower: Sendable {
+    public var goal: Vec3
+    /// Metres; VLN-CE's oracle stops within 0.25 m… 3 m depending on the task; default one forward step.
+    public var stopDistance: Float
+
+    public init(goal: Vec3, stopDistance: Float = 0.25) { self.goal = goal; self.stopDistance = stopDistance }
+
+    /// The next action for an agent in `state`, or STOP when the goal is reached or unreachable.
+    public func nextAction(state: AgentState, navigation: NavigationGrid, settings: AgentSettings) -> AgentAction {
+        guard let path = navigation.shortestPath(from: state.position, to: goal), path.count >= 2 else { return .stop }
+        let remaining = zip(path, path.dropFirst()).reduce(Float(0)) { $0 + distance($1.0, $1.1) }
+        if remaining <= stopDistance { return .stop }
+        // First waypoint at least a few centimetres away (the path starts at the agent's own cell).
+        let target = path.dropFirst().first { simd_distanceXZ($0, state.position) > 0.05 } ?? path.last!
+        let d = target - state.position
+        let desired = atan2f(-d.x, -d.z)
+        let delta = wrapAngle(desired - state.heading)
+        if abs(delta) > settings.turnAngle / 2 { return delta > 0 ? .turnLeft : .turnRight }
+        return .moveForward
+    }
+
+    /// Runs the follower in `simulator` for at most `maxSteps` actions; returns the actions taken (ending in STOP
+    /// unless the budget ran out).
+    public func actions(in simulator: Simulator, maxSteps: Int = 500) -> [AgentAction] {
+        var taken: [AgentAction] = []
+        var lastPositions: [Vec3] = []
+        while taken.count < maxSteps && !simulator.stopped {
+            var a = nextAction(state: simulator.agent, navigation: simulator.navigation, settings: simulator.settings)
+            // Oscillation guard: if the agent has not moved in the last 24 actions (a full turn), give up and stop.
+            lastPositions.append(simulator.agent.position)
+            if lastPositions.count > 24 {
+                lastPositions.removeFirst()
+                if lastPositions.allSatisfy({ simd_distanceXZ($0, lastPositions[0]) < 1e-4 }) && a != .moveForward { a = .stop }
+            }
+            simulator.step(a)
+            taken.append(a)
+        }
+        return taken
+    }
+}
+

@@ -1,0 +1,182 @@
+import Foundation
+import VLNCore
+import VLNNavigation
+import VLNRender
+import VLNScene
+
+/// What the agent perceives after a step: RGB, depth and instance ids from its camera, with the pose and
+/// intrinsics that produced them.
+public struct Observation: Sendable {
+    /// Step index: 0 after reset, then one per action.
+    public var step: Int
+    public var rgb: RGBImage
+    /// Metric z-depth along the optical axis, metres; 0 = no surface.
+    public var depth: DepthImage
+    /// Scene instance id per pixel, 0 = none.
+    public var instanceIds: InstanceImage
+    public var agent: AgentState
+    /// The camera: intrinsics and worldFromCamera (OpenGL camera frame).
+    public var camera: Camera
+}
+
+/// A change to the scene during an episode (a dynamic scene). Applied before the action of step `step`.
+public enum SceneEdit: Equatable, Sendable {
+    /// Instance `id` disappears.
+    case remove(instance: UInt32)
+    /// Instance `id` is translated by `translation` (metres, world frame) and turned by `yaw` radians about +Y
+    /// around the centre of its bounding box.
+    case move(instance: UInt32, translation: Vec3, yaw: Float)
+    /// A box-shaped object of `category` appears, standing on the floor at `position` (the centre of its base),
+    /// with `size` (x, y, z extents, metres).
+    case add(category: String, position: Vec3, size: Vec3)
+}
+
+/// A scene edit scheduled at a step of an episode.
+public struct SceneEvent: Equatable, Sendable {
+    /// Applied before the action with this index (0-based), i.e. after `step` actions have been taken.
+    public var step: Int
+    public var edit: SceneEdit
+    public init(step: Int, edit: SceneEdit) { self.step = step; self.edit = edit }
+}
+
+/// The simulator: a scene, its renderer and navigation grid, and one agent with the VLN-CE action space.
+///
+/// Deterministic: the same scene, start state and actions give the same trajectory and observations.
+public final class Simulator {
+    public private(set) var scene: Scene
+    public let settings: AgentSettings
+    public private(set) var navigation: NavigationGrid
+    public private(set) var agent: AgentState
+    /// Number of actions taken since the last reset.
+    public private(set) var stepCount = 0
+    /// Whether STOP has been called.
+    public private(set) var stopped = false
+    private let renderer: Renderer
+
+    /// Builds the renderer and the navigation grid. The agent starts at the first navigable point found
+    /// (call `reset(to:)` to place it).
+    /// - Throws: `VLNError` if the settings are invalid or the scene has no navigable floor.
+    public init(scene: Scene, settings: AgentSettings = AgentSettings()) throws {
+        try settings.validate()
+        self.scene = scene
+        self.settings = settings
+        navigation = try NavigationGrid(scene: scene, settings: settings.navigation)
+        renderer = Renderer(scene: scene)
+        var rng = SeededRandom(seed: 0)
+        guard let p = navigation.randomNavigablePoint(using: &rng, island: navigation.largestIsland) else {
+            throw VLNError.invalidValue(field: "scene", reason: "scene \(scene.name) has no navigable area for an agent of radius \(settings.navigation.agentRadius) m")
+        }
+        agent = AgentState(position: p, heading: 0)
+    }
+
+    /// Places the agent. The position is moved onto the floor (its y becomes the floor height).
+    /// - Throws: `VLNError.invalidValue(field: "start_position", …)` if the position is not navigable
+    ///   (outside the floor, inside an obstacle, or closer than the agent radius to one), with the nearest
+    ///   navigable point in the message.
+    public func reset(to state: AgentState) throws {
+        guard state.position.x.isFinite, state.position.y.isFinite, state.position.z.isFinite, state.heading.isFinite else {
+            throw VLNError.invalidValue(field: "start_position", reason: "not finite: \(state.position), heading \(state.heading)")
+        }
+        guard navigation.isNavigable(state.position), let floor = navigation.snapPoint(state.position) else {
+            let hint = navigation.snapPoint(state.position).map { String(format: "; nearest navigable point (%.2f, %.2f, %.2f)", $0.x, $0.y, $0.z) } ?? ""
+            throw VLNError.invalidValue(field: "start_position",
+                reason: String(format: "(%.2f, %.2f, %.2f) is not navigable in scene %@", state.position.x, state.position.y, state.position.z, scene.name) + hint)
+        }
+        agent = AgentState(position: Vec3(state.position.x, floor.y, state.position.z), heading: state.heading)
+        stepCount = 0
+        stopped = false
+    }
+
+    /// The camera of the current agent state: at `cameraHeight` above the base, looking along the heading.
+    public var camera: Camera {
+        let worldFromCamera = RigidTransform(rotation: agent.rotation,
+                                             translation: agent.position + Vec3(0, settings.cameraHeight, 0))
+        return Camera(intrinsics: settings.intrinsics, worldFromCamera: worldFromCamera)
+    }
+
+    /// Renders the current view.
+    public func observe() -> Observation {
+        let cam = camera
+        let frame = renderer.render(camera: cam)
+        return Observation(step: stepCount, rgb: frame.rgb, depth: frame.depth, instanceIds: frame.instanceIds,
+                           agent: agent, camera: cam)
+    }
+
+    /// Takes one action. MOVE_FORWARD moves `forwardStep` along the heading with collision and sliding
+    /// (`NavigationGrid.tryStep`); turns change the heading; STOP ends the episode (later actions are ignored).
+    /// - Returns: whether a MOVE_FORWARD was cut short by a collision.
+    @discardableResult
+    public func step(_ action: AgentAction) -> Bool {
+        guard !stopped else { return false }
+        stepCount += 1
+        switch action {
+        case .stop:
+            stopped = true
+            return false
+        case .turnLeft:
+            agent.heading = wrapAngle(agent.heading + settings.turnAngle)
+        case .turnRight:
+            agent.heading = wrapAngle(agent.heading - settings.turnAngle)
+        case .moveForward:
+            let target = agent.position + agent.forward * settings.forwardStep
+            let end = navigation.tryStep(from: agent.position, to: target)
+            let collided = simd_distanceXZ(end, target) > 1e-3
+            agent.position = end
+            return collided
+        }
+        return false
+    }
+
+    /// Applies a scene edit and rebuilds what depends on the geometry (renderer and navigation grid).
+    /// - Throws: `VLNError.invalidValue` for an unknown instance, or if the edit leaves no navigable floor.
+    public func apply(_ edit: SceneEdit) throws {
+        switch edit {
+        case let .remove(id):
+            try scene.removeInstance(id)
+        case let .move(id, translation, yaw):
+            guard let b = scene.bounds(ofInstance: id) else {
+                throw VLNError.invalidValue(field: "instance", reason: "no instance \(id) with geometry in scene \(scene.name)")
+            }
+            let c = b.center
+            // p ↦ R (p − c) + c + t
+            let r = Mat3(Quaternion(heading: yaw))
+            let t = RigidTransform(rotation: r, translation: c + translation - r * c)
+            try scene.moveInstance(id, by: t)
+        case let .add(category, position, size):
+            guard all(size .> 0), size.x.isFinite, size.y.isFinite, size.z.isFinite else {
+                throw VLNError.invalidValue(field: "size", reason: "must be positive, got \(size)")
+            }
+            scene.addInstance(boxMesh(center: position + Vec3(0, size.y / 2, 0), size: size, color: RGB8(180, 60, 160)), category: category)
+        }
+        renderer.update(scene: scene)
+        navigation = try NavigationGrid(scene: scene, settings: settings.navigation)
+    }
+}
+
+@inline(__always) func simd_distanceXZ(_ a: Vec3, _ b: Vec3) -> Float {
+    let d = Vec2(a.x - b.x, a.z - b.z)
+    return (d * d).sum().squareRoot()
+}
+
+/// Wraps an angle to (−π, π].
+func wrapAngle(_ a: Float) -> Float {
+    var x = fmodf(a, 2 * .pi)
+    if x <= -.pi { x += 2 * .pi }
+    if x > .pi { x -= 2 * .pi }
+    return x
+}
+
+/// An axis-aligned box (12 triangles, outward CCW faces) centred at `center` with extents `size`.
+func boxMesh(center: Vec3, size: Vec3, color: RGB8) -> TriangleMesh {
+    let h = size / 2
+    var v: [Vec3] = []
+    for i in 0..<8 {
+        v.append(center + Vec3(i & 1 == 0 ? -h.x : h.x, i & 2 == 0 ? -h.y : h.y, i & 4 == 0 ? -h.z : h.z))
+    }
+    let faces: [SIMD3<UInt32>] = [
+        [0, 4, 6], [0, 6, 2], [1, 3, 7], [1, 7, 5],  // −x, +x
+        [0, 1, 5], [0, 5, 4], [2, 6, 7], [2, 7, 3],  // −y, +y
+        [0, 2, 3], [0, 3, 1], [4, 5, 7], [4, 7, 6],  // −z, +z
+    ]
+    return TriangleMesh(vertices: v, triangles: faces, triangleColors: Array(repeating: color, count: faces.count))
+}
