@@ -146,7 +146,7 @@ public final class Simulator {
             guard all(size .> 0), size.x.isFinite, size.y.isFinite, size.z.isFinite else {
                 throw VLNError.invalidValue(field: "size", reason: "must be positive, got \(size)")
             }
-            scene.addInstance(boxMesh(center: position + Vec3(0, size.y / 2, 0), size: size, color: RGB8(180, 60, 160)), category: category)
+            scene.addInstance(TriangleMesh.box(center: position + Vec3(0, size.y / 2, 0), size: size, color: RGB8(180, 60, 160)), category: category)
         }
         renderer.update(scene: scene)
         navigation = try NavigationGrid(scene: scene, settings: settings.navigation)
@@ -166,17 +166,9 @@ func wrapAngle(_ a: Float) -> Float {
     return x
 }
 
-/// An axis-aligned box (12 triangles, outward CCW faces) centred at `center` with extents `size`.
-func boxMesh(center: Vec3, size: Vec3, color: RGB8) -> TriangleMesh {
-    let h = size / 2
-    var v: [Vec3] = []
-    for i in 0..<8 {
-        v.append(center + Vec3(i & 1 == 0 ? -h.x : h.x, i & 2 == 0 ? -h.y : h.y, i & 4 == 0 ? -h.z : h.z))
+extension Simulator {
+    /// Places the agent without checking navigability (for rendering arbitrary views); episodes use `reset(to:)`.
+    public func place(_ state: AgentState) {
+        agent = state
     }
-    let faces: [SIMD3<UInt32>] = [
-        [0, 4, 6], [0, 6, 2], [1, 3, 7], [1, 7, 5],  // −x, +x
-        [0, 1, 5], [0, 5, 4], [2, 6, 7], [2, 7, 3],  // −y, +y
-        [0, 2, 3], [0, 3, 1], [4, 5, 7], [4, 7, 6],  // −z, +z
-    ]
-    return TriangleMesh(vertices: v, triangles: faces, triangleColors: Array(repeating: color, count: faces.count))
 }

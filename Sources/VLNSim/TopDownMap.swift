@@ -1,0 +1,158 @@
+import Foundation
+import VLNCore
+import VLNNavigation
+import VLNScene
+
+/// A top-down map of a scene with an episode drawn on it, in Habitat's map colours
+/// (habitat-lab `utils/visualizations/maps.py`): outside the floor white, navigable grey 150, obstacles
+/// dark grey 50, source blue (0, 0, 200), target red (200, 0, 0), shortest path green (0, 200, 0).
+/// The path taken is drawn in orange, collisions as black crosses, objects as outlines labelled with their
+/// category, rooms with their label.
+///
+/// Image axes: world +x to the right, world +z downwards (as Habitat's maps), north-up is −z.
+public struct TopDownMap {
+    public let scene: Scene
+    public let navigation: NavigationGrid
+    /// Pixels per metre.
+    public let pixelsPerMetre: Float
+
+    public static let outsideColor = RGB8(255, 255, 255)
+    public static let navigableColor = RGB8(150, 150, 150)
+    public static let floorColor = RGB8(200, 200, 200)
+    public static let obstacleColor = RGB8(50, 50, 50)
+    public static let sourceColor = RGB8(0, 0, 200)
+    public static let targetColor = RGB8(200, 0, 0)
+    public static let shortestPathColor = RGB8(0, 200, 0)
+    public static let pathColor = RGB8(255, 140, 0)
+
+    /// Categories drawn as structure, not labelled as objects.
+    static let structural: Set<String> = ["floor", "wall", "ceiling", "door frame", "doorframe", "window", "unannotated", "otherstructure"]
+
+    private let margin = 12
+    private let titleHeight = 22
+    private let legendHeight = 22
+
+    public init(scene: Scene, navigation: NavigationGrid, pixelsPerMetre: Float = 48) {
+        self.scene = scene; self.navigation = navigation; self.pixelsPerMetre = pixelsPerMetre
+    }
+
+    /// World XZ of the map's top-left corner (the grid's origin).
+    private var originXZ: Vec2 { navigation.origin }
+    private var extentMetres: Vec2 { Vec2(Float(navigation.width), Float(navigation.height)) * navigation.cellSize }
+
+    /// Pixel coordinates of a world point.
+    public func pixel(_ p: Vec3) -> Vec2 {
+        Vec2(Float(margin) + (p.x - originXZ.x) * pixelsPerMetre,
+             Float(margin + titleHeight) + (p.z - originXZ.y) * pixelsPerMetre)
+    }
+
+    /// Draws the map with an episode: the shortest path (green), the path taken (orange), start (blue), goal
+    /// (red, with its success radius), collisions and the final heading.
+    public func draw(result: EpisodeResult, title: String? = nil) -> RGBImage {
+        var canvas = base(title: title)
+        if let sp = result.shortestPath, sp.count > 1 {
+            canvas.drawPolyline(sp.map(pixel), color: Self.shortestPathColor, width: 3)
+        }
+        let path = result.path
+        if path.count > 1 { canvas.drawPolyline(path.map(pixel), color: Self.pathColor, width: 2.5) }
+        for s in result.steps where s.collided {
+            let c = pixel(Vec3(s.position[0], s.position[1], s.position[2]))
+            canvas.drawLine(from: c - 4, to: c + 4, color: .black, width: 1.5)
+            canvas.drawLine(from: c + Vec2(-4, 4), to: c + Vec2(4, -4), color: .black, width: 1.5)
+        }
+        let r = max(4, 0.15 * pixelsPerMetre)
+        if let goal = result.goal {
+            let g = pixel(goal.position)
+            canvas.strokeCircle(center: g, radius: goal.radius * pixelsPerMetre, color: Self.targetColor, width: 1.5)
+            canvas.fillCircle(center: g, radius: r, color: Self.targetColor)
+        }
+        if let first = result.steps.first, let last = result.steps.last {
+            let s = pixel(Vec3(first.position[0], first.position[1], first.position[2]))
+            canvas.fillCircle(center: s, radius: r, color: Self.sourceColor)
+            arrow(&canvas, at: s, headingDeg: first.headingDeg, color: Self.sourceColor)
+            let e = pixel(Vec3(last.position[0], last.position[1], last.position[2]))
+            canvas.strokeCircle(center: e, radius: r, color: .black, width: 2)
+            arrow(&canvas, at: e, headingDeg: last.headingDeg, color: .black)
+        }
+        legend(&canvas)
+        return canvas.image
+    }
+
+    /// The map alone: floor, obstacles, object outlines and labels, room labels, title.
+    public func base(title: String? = nil) -> Canvas {
+        let w = Int((extentMetres.x * pixelsPerMetre).rounded(.up)) + 2 * margin
+        let h = Int((extentMetres.y * pixelsPerMetre).rounded(.up)) + 2 * margin + titleHeight + legendHeight
+        var canvas = Canvas(width: max(w, 360), height: h, background: Self.outsideColor)
+        // Cells.
+        let cellPx = navigation.cellSize * pixelsPerMetre
+        for j in 0..<navigation.height {
+            for i in 0..<navigation.width {
+                let color: RGB8
+                switch navigation.cellState(i: i, j: j) {
+                case .outside: continue
+                case .navigable: color = Self.navigableColor
+                case .floor: color = Self.floorColor
+                case .obstacle: color = Self.obstacleColor
+                }
+                let x0 = Int((Float(margin) + Float(i) * cellPx).rounded(.down))
+                let y0 = Int((Float(margin + titleHeight) + Float(j) * cellPx).rounded(.down))
+                let x1 = Int((Float(margin) + Float(i + 1) * cellPx).rounded(.down))
+                let y1 = Int((Float(margin + titleHeight) + Float(j + 1) * cellPx).rounded(.down))
+                canvas.fillRect(x: x0, y: y0, width: max(1, x1 - x0), height: max(1, y1 - y0), color: color)
+            }
+        }
+        // Room outlines and labels.
+        for region in scene.regions where region.footprint.count >= 3 {
+            let pts = (region.footprint + [region.footprint[0]]).map { pixel(Vec3($0.x, 0, $0.y)) }
+            canvas.drawPolyline(pts, color: RGB8(120, 150, 200), width: 1)
+        }
+        var placed: [(Int, Int, Int, Int)] = []
+        func place(_ text: String, at c: Vec2, scale: Int, color: RGB8) {
+            let (tw, th) = Canvas.textSize(text, scale: scale)
+            let x = Int(c.x) - tw / 2, y = Int(c.y) - th / 2
+            let box = (x - scale, y - scale, tw + 2 * scale, th + 2 * scale)
+            for b in placed where box.0 < b.0 + b.2 && b.0 < box.0 + box.2 && box.1 < b.1 + b.3 && b.1 < box.1 + box.3 { return }
+            placed.append(box)
+            canvas.drawText(text, x: x, y: y, color: color, scale: scale, background: RGB8(255, 255, 235))
+        }
+        for region in scene.regions where !region.footprint.isEmpty {
+            place(region.label.uppercased(), at: pixel(Vec3(region.center.x, 0, region.center.y)), scale: 2, color: RGB8(30, 60, 140))
+        }
+        // Objects: outline of each instance's footprint, labels for the larger ones first.
+        var objects: [(id: UInt32, category: String, box: AABB)] = []
+        for id in scene.instances.keys.sorted() {
+            guard let info = scene.instances[id], !Self.structural.contains(info.category.lowercased()),
+                  let b = scene.bounds(ofInstance: id) else { continue }
+            objects.append((id, info.category, b))
+        }
+        for o in objects {
+            let a = pixel(o.box.lower), b = pixel(o.box.upper)
+            canvas.strokeRect(x: Int(a.x), y: Int(a.y), width: max(2, Int(b.x - a.x)), height: max(2, Int(b.y - a.y)),
+                              color: instanceColor(o.id))
+        }
+        for o in objects.sorted(by: { ($0.box.extent.x * $0.box.extent.z, $1.id) > ($1.box.extent.x * $1.box.extent.z, $0.id) }) {
+            let c = o.box.center
+            place(o.category, at: pixel(Vec3(c.x, 0, c.z)), scale: 1, color: .black)
+        }
+        if let title { canvas.drawText(title, x: margin, y: 6, color: .black, scale: 1) }
+        return canvas
+    }
+
+    private func arrow(_ canvas: inout Canvas, at p: Vec2, headingDeg: Float, color: RGB8) {
+        let h = headingDeg.radians
+        let f = Vec2(-sinf(h), -cosf(h))  // world forward (x, z) → image (x, y)
+        let len = max(10, 0.45 * pixelsPerMetre)
+        canvas.drawArrow(from: p, to: p + f * len, color: color, width: 2)
+    }
+
+    private func legend(_ canvas: inout Canvas) {
+        var x = margin
+        let y = canvas.height - legendHeight + 6
+        for (label, color) in [("navigable", Self.navigableColor), ("obstacle", Self.obstacleColor), ("start", Self.sourceColor),
+                               ("goal", Self.targetColor), ("shortest path", Self.shortestPathColor), ("path taken", Self.pathColor)] {
+            canvas.fillRect(x: x, y: y, width: 10, height: 8, color: color)
+            canvas.drawText(label, x: x + 13, y: y, color: .black)
+            x += 13 + Canvas.textSize(label).width + 12
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import VLNCore
+import VLNImage
+import VLNScene
+import VLNSim
+
+struct EpisodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "episode",
+        abstract: "Run a scripted episode and write trajectory.png, trajectory.json and (with --save-frames) per-step RGB-D.",
+        discussion: """
+        The actions come from --episode FILE (JSON: start, goal, instruction, actions, scene events; see README), \
+        from --actions (e.g. "3F L 2F S" or "MOVE_FORWARD,TURN_LEFT,STOP"), or from --oracle (a shortest-path \
+        follower walks to the goal). Without a start the agent starts at a random navigable point drawn with --seed.
+
+        Output (--out DIR): trajectory.png (top-down map in Habitat's colours: navigable grey, start blue, goal red, \
+        shortest path green, path taken), trajectory.json (pose per step), frames/rgb_NNNN.png, \
+        frames/depth_NNNN.png (16-bit millimetres), frames/instance_NNNN.png. Nothing is written if the episode fails.
+        """)
+
+    @OptionGroup var sceneOptions: SceneOptions
+
+    @Option(name: .long, help: "Episode file (JSON).")
+    var episode: String?
+
+    @Option(name: .long, help: "Action string, overriding the episode file's: letters F L R S with optional counts, or names.")
+    var actions: String?
+
+    @Flag(name: .long, help: "Let a shortest-path follower choose the actions (needs a goal, or picks one with --seed).")
+    var oracle = false
+
+    @Option(name: .long, help: "Start position x,y,z in metres (world frame, Y up).")
+    var start: Vec3Argument?
+
+    @Option(name: .long, help: "Start heading in degrees (0 faces −Z, positive turns left).")
+    var heading: Float?
+
+    @Option(name: .long, help: "Goal position x,y,z in metres.")
+    var goal: Vec3Argument?
+
+    @Option(name: .long, help: "Goal success radius in metres.")
+    var goalRadius: Float = 3.0
+
+    @Option(name: .long, help: "Seed for a random start (and oracle goal) when none is given.")
+    var seed: UInt64 = 0
+
+    @Option(name: .long, help: "Output folder.")
+    var out: String = "out/episode"
+
+    @Flag(name: .long, help: "Also write per-step RGB, depth and instance PNGs into OUT/frames.")
+    var saveFrames = false
+
+    @Option(name: .long, help: "Top-down map resolution, pixels per metre.")
+    var mapScale: Float = 48
+
+    func validate() throws {
+        if episode == nil && actions == nil && !oracle {
+            throw ValidationError("give the actions: --episode FILE, --actions STRING or --oracle")
+        }
+        if actions != nil && oracle { throw ValidationError("--actions and --oracle exclude each other") }
+        guard goalRadius > 0, goalRadius.isFinite else { throw ValidationError("--goal-radius must be positive") }
+        guard mapScale >= 4, mapScale <= 400 else { throw ValidationError("--map-scale must be within 4…400 pixels per metre") }
+        if let h = heading, !h.isFinite { throw ValidationError("--heading must be finite") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            var ep = try episode.map { try ScriptedEpisode.load(path: $0) } ?? ScriptedEpisode(actions: [])
+            if let a = actions { ep.actions = try AgentAction.parseSequence(a) }
+            let scene = try sceneOptions.loadScene(orFromEpisode: ep.scene)
+            let sim = try Simulator(scene: scene)
+            var rng = SeededRandom(seed: seed)
+            if let s = start { ep.start = AgentState(position: s.value, heading: (heading ?? 0).radians) }
+            else if let h = heading, ep.start != nil { ep.start!.heading = h.radians }
+            let startState = try ep.start ?? {
+                guard let p = sim.navigation.randomNavigablePoint(using: &rng, island: sim.navigation.largestIsland) else {
+                    throw VLNError.invalidValue(field: "scene", reason: "no navigable point in \(scene.name)")
+                }
+                return AgentState(position: p, heading: rng.uniform(-.pi, .pi))
+            }()
+            if let g = goal { ep.goal = NavigationGoal(position: g.value, radius: goalRadius) }
+            if oracle {
+                try sim.reset(to: startState)
+                if ep.goal == nil {
+                    let island = sim.navigation.islandID(of: sim.agent.position)
+                    guard let g = sim.navigation.randomNavigablePoint(using: &rng, island: island) else {
+                        throw VLNError.invalidValue(field: "goal", reason: "no navigable goal on the start's island")
+                    }
+                    ep.goal = NavigationGoal(position: g, radius: goalRadius)
+                }
+                ep.actions = ShortestPathFollower(goal: ep.goal!.position).actions(in: sim)
+            }
+            // The oracle changed the simulator's scene only if events ran; start again from the loaded scene.
+            let runSim = ep.events.isEmpty ? sim : try Simulator(scene: scene)
+            let folder = try OutputFolder(destination: out)
+            let progress = ProgressBar(total: ep.actions.count + 1, label: "episode")
+            var frames = 0
+            let result = try runSim.run(ep, from: startState) { obs in
+                if saveFrames { try obs.writeFrames(to: folder) }
+                frames += 1
+                progress.update(frames)
+            }
+            let map = TopDownMap(scene: runSim.scene, navigation: runSim.navigation, pixelsPerMetre: mapScale)
+            let image = map.draw(result: result, title: "\(scene.name): \(result.steps.count - 1) actions")
+            try PNG.write(image, to: folder.path("trajectory.png"))
+            try writeJSON(EpisodeReport(scene: scene.name, instruction: ep.instruction, result: result),
+                          to: folder.path("trajectory.json"))
+            try folder.commit()
+            var summary = String(format: "%@: %d actions, path %.2f m", scene.name, result.steps.count - 1, result.pathLength)
+            if let d = result.finalDistanceToGoal { summary += String(format: ", %.2f m from the goal", d) }
+            if let s = result.success { summary += s ? ", success" : ", not a success" }
+            print(summary)
+            print("wrote \(out)/trajectory.png, \(out)/trajectory.json" + (saveFrames ? ", \(out)/frames/" : ""))
+        }
+    }
+}
+
+/// The content of trajectory.json.
+struct EpisodeReport: Encodable {
+    var scene: String
+    var instruction: String?
+    var goal: [Float]?
+    var goalRadius: Float?
+    var shortestPathLength: Float?
+    var pathLength: Float
+    var finalDistanceToGoal: Float?
+    var stopped: Bool
+    var success: Bool?
+    var steps: [TrajectoryStep]
+
+    init(scene: String, instruction: String?, result: EpisodeResult) {
+        self.scene = scene
+        self.instruction = instruction
+        goal = result.goal.map { [$0.position.x, $0.position.y, $0.position.z] }
+        goalRadius = result.goal?.radius
+        shortestPathLength = result.shortestPath.map { p in zip(p, p.dropFirst()).reduce(0) { $0 + distance($1.0, $1.1) } }
+        pathLength = result.pathLength
+        finalDistanceToGoal = result.finalDistanceToGoal
+        stopped = result.stopped
+        success = result.success
+        steps = result.steps
+    }
+}
