@@ -201,8 +201,12 @@ extension TriangleMesh {
             out += "g \(name)_\(renumber[id]!)\n"
             writeFaces(byInstance[id]!)
         }
+        let mtlExisted = FileManager.default.fileExists(atPath: mtlPath)
         try writeAtomically(Data(mtl.utf8), to: mtlPath)
-        try writeAtomically(Data(out.utf8), to: path)
+        do { try writeAtomically(Data(out.utf8), to: path) } catch {
+            if !mtlExisted { try? FileManager.default.removeItem(atPath: mtlPath) }  // leave nothing partial
+            throw error
+        }
         return renumber
     }
 }
