@@ -1,0 +1,215 @@
+import Foundation
+import VLNCore
+
+/// The scene manifest: the JSON file the project ships its scenes in (schema `vlnsim-scene`, version 1,
+/// snake_case keys).
+///
+/// ```
+/// { "format": "vlnsim-scene", "version": 1, "name": "house_0001",
+///   "up_axis": "y",                                   // "y" (default) or "z"; z-up data is converted at load
+///   "meshes": [ {"path": "house_0001.obj"} ],         // OBJ or PLY by extension, relative to the manifest's folder
+///   "point_clouds": [ {"path": "$DATA/…/x.ply", "label_set": "nyu40", "point_radius": 0.03} ],
+///   "instances": [ {"id": 1, "category": "bed"} ],    // optional; overrides/complements geometry categories
+///   "regions": [ {"label": "bedroom", "footprint": [[x, z], …]} ],   // metres, world XZ plane
+///   "navigable": {"floor_categories": ["floor"]},
+///   "provenance": {"source": "…", "license": "…", "generator": "…", "seed": 1} }
+/// ```
+/// Required: `format`, `version`, `name`, and at least one of `meshes` / `point_clouds` (each entry's `path`).
+/// `$DATA` in a path stands for the data directory (see `DataPath`).
+public struct SceneManifest: Codable, Equatable, Sendable {
+    public static let formatName = "vlnsim-scene"
+    public static let currentVersion = 1
+
+    /// A geometry file: a mesh (OBJ or PLY with faces) or a point cloud (PLY).
+    public struct Geometry: Codable, Equatable, Sendable {
+        /// Relative to the manifest's folder, absolute, or starting with `$DATA`.
+        public var path: String
+        /// Names of the file's per-vertex `label` ids; only `"nyu40"` is known.
+        public var labelSet: String?
+        /// Splat radius for point clouds, metres (default 0.03).
+        public var pointRadius: Float?
+        public init(path: String, labelSet: String? = nil, pointRadius: Float? = nil) {
+            self.path = path; self.labelSet = labelSet; self.pointRadius = pointRadius
+        }
+        enum CodingKeys: String, CodingKey { case path, labelSet = "label_set", pointRadius = "point_radius" }
+    }
+
+    /// A labelled region; `footprint` is a polygon of `[x, z]` pairs, metres.
+    public struct RegionEntry: Codable, Equatable, Sendable {
+        public var label: String
+        public var footprint: [[Float]]
+        public init(label: String, footprint: [[Float]]) { self.label = label; self.footprint = footprint }
+    }
+
+    public struct Navigable: Codable, Equatable, Sendable {
+        /// Categories (instance categories or label names) whose upward surfaces are walkable floor.
+        public var floorCategories: [String]
+        public init(floorCategories: [String]) { self.floorCategories = floorCategories }
+        enum CodingKeys: String, CodingKey { case floorCategories = "floor_categories" }
+    }
+
+    /// Where the scene came from.
+    public struct Provenance: Codable, Equatable, Sendable {
+        public var source: String?
+        public var license: String?
+        public var generator: String?
+        public var seed: UInt64?
+        public init(source: String? = nil, license: String? = nil, generator: String? = nil, seed: UInt64? = nil) {
+            self.source = source; self.license = license; self.generator = generator; self.seed = seed
+        }
+
+        /// Compact JSON with sorted keys — the form kept in `Scene.provenance`.
+        public var jsonString: String {
+            let e = JSONEncoder()
+            e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: (try? e.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+        }
+
+        /// Parses `Scene.provenance`: the JSON form of `jsonString`, or else any free text, taken as `source`.
+        /// Nil for an empty string.
+        public init?(sceneProvenance text: String) {
+            if text.isEmpty { return nil }
+            if text.hasPrefix("{"), let p = try? JSONDecoder().decode(Provenance.self, from: Data(text.utf8)) {
+                self = p
+            } else {
+                self.init(source: text)
+            }
+        }
+    }
+
+    public var format: String
+    public var version: Int
+    public var name: String
+    public var upAxis: UpAxis
+    public var meshes: [Geometry]
+    public var pointClouds: [Geometry]
+    public var instances: [InstanceInfo]
+    public var regions: [RegionEntry]
+    public var navigable: Navigable?
+    public var provenance: Provenance?
+
+    public init(name: String, upAxis: UpAxis = .y, meshes: [Geometry] = [], pointClouds: [Geometry] = [],
+                instances: [InstanceInfo] = [], regions: [RegionEntry] = [], navigable: Navigable? = nil,
+                provenance: Provenance? = nil) {
+        format = SceneManifest.formatName; version = SceneManifest.currentVersion
+        self.name = name; self.upAxis = upAxis; self.meshes = meshes; self.pointClouds = pointClouds
+        self.instances = instances; self.regions = regions; self.navigable = navigable; self.provenance = provenance
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format, version, name, upAxis = "up_axis", meshes, pointClouds = "point_clouds", instances, regions,
+             navigable, provenance
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        format = try c.decode(String.self, forKey: .format)
+        version = try c.decode(Int.self, forKey: .version)
+        name = try c.decode(String.self, forKey: .name)
+        upAxis = try c.decodeIfPresent(UpAxis.self, forKey: .upAxis) ?? .y
+        meshes = try c.decodeIfPresent([Geometry].self, forKey: .meshes) ?? []
+        pointClouds = try c.decodeIfPresent([Geometry].self, forKey: .pointClouds) ?? []
+        instances = try c.decodeIfPresent([InstanceInfo].self, forKey: .instances) ?? []
+        regions = try c.decodeIfPresent([RegionEntry].self, forKey: .regions) ?? []
+        navigable = try c.decodeIfPresent(Navigable.self, forKey: .navigable)
+        provenance = try c.decodeIfPresent(Provenance.self, forKey: .provenance)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(format, forKey: .format)
+        try c.encode(version, forKey: .version)
+        try c.encode(name, forKey: .name)
+        try c.encode(upAxis, forKey: .upAxis)
+        if !meshes.isEmpty { try c.encode(meshes, forKey: .meshes) }
+        if !pointClouds.isEmpty { try c.encode(pointClouds, forKey: .pointClouds) }
+        if !instances.isEmpty { try c.encode(instances, forKey: .instances) }
+        if !regions.isEmpty { try c.encode(regions, forKey: .regions) }
+        try c.encodeIfPresent(navigable, forKey: .navigable)
+        try c.encodeIfPresent(provenance, forKey: .provenance)
+    }
+
+    /// Reads and checks a manifest.
+    /// - Throws: `VLNError.io` if the file cannot be read; `VLNError.badFile(path:field:reason:)` naming the field
+    ///   (e.g. `meshes[0].path`) for a missing or mistyped field, an unknown `format`, an unsupported `version`, or
+    ///   a manifest without geometry.
+    public static func read(path: String) throws -> SceneManifest {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw VLNError.io(path: path, reason: "cannot read the scene manifest (missing or unreadable)")
+        }
+        // Format and version first, so a future version is reported as such rather than as a schema mismatch.
+        struct Head: Decodable { var format: String?; var version: Int? }
+        let head: Head
+        do { head = try JSONDecoder().decode(Head.self, from: data) } catch { throw badFile(path, error) }
+        guard let format = head.format else {
+            throw VLNError.badFile(path: path, field: "format", reason: "missing field 'format' (expected \"\(formatName)\")")
+        }
+        guard format == formatName else {
+            throw VLNError.badFile(path: path, field: "format", reason: "unknown format \"\(format)\" (expected \"\(formatName)\")")
+        }
+        guard let version = head.version else {
+            throw VLNError.badFile(path: path, field: "version", reason: "missing field 'version'")
+        }
+        guard version == currentVersion else {
+            throw VLNError.badFile(path: path, field: "version",
+                                   reason: "unsupported version \(version) (this build reads version \(currentVersion))")
+        }
+        let m: SceneManifest
+        do { m = try JSONDecoder().decode(SceneManifest.self, from: data) } catch { throw badFile(path, error) }
+        guard !m.meshes.isEmpty || !m.pointClouds.isEmpty else {
+            throw VLNError.badFile(path: path, field: "meshes", reason: "the scene has no geometry: give meshes or point_clouds")
+        }
+        for (i, r) in m.regions.enumerated() {
+            for (j, p) in r.footprint.enumerated() where p.count != 2 {
+                throw VLNError.badFile(path: path, field: "regions[\(i)].footprint[\(j)]",
+                                       reason: "a footprint point is [x, z], found \(p.count) numbers")
+            }
+        }
+        return m
+    }
+
+    /// Writes the manifest as pretty-printed JSON, atomically.
+    public func write(to path: String) throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try e.encode(self)
+        data.append(10)
+        try writeAtomically(data, to: path)
+    }
+
+    /// `a.b[0].c` from a decoding path.
+    static func fieldPath(_ path: [CodingKey]) -> String {
+        var s = ""
+        for k in path {
+            if let i = k.intValue { s += "[\(i)]" } else { s += s.isEmpty ? k.stringValue : "." + k.stringValue }
+        }
+        return s
+    }
+
+    /// Turns a `DecodingError` into `VLNError.badFile` naming the field.
+    static func badFile(_ path: String, _ error: Error) -> VLNError {
+        guard let e = error as? DecodingError else {
+            return VLNError.badFile(path: path, reason: "not a valid manifest: \(error.localizedDescription)")
+        }
+        switch e {
+        case let .keyNotFound(key, ctx):
+            let f = fieldPath(ctx.codingPath + [key])
+            return VLNError.badFile(path: path, field: f, reason: "missing required field '\(f)'")
+        case let .typeMismatch(type, ctx):
+            let f = fieldPath(ctx.codingPath)
+            return VLNError.badFile(path: path, field: f, reason: "field '\(f)' has the wrong type (expected \(type))")
+        case let .valueNotFound(type, ctx):
+            let f = fieldPath(ctx.codingPath)
+            return VLNError.badFile(path: path, field: f, reason: "field '\(f)' is null (expected \(type))")
+        case let .dataCorrupted(ctx):
+            let f = fieldPath(ctx.codingPath)
+            if f.isEmpty {
+                let detail = (ctx.underlyingError as NSError?)?.debugDescription ?? ctx.debugDescription
+                return VLNError.badFile(path: path, reason: "not valid JSON: \(detail)")
+            }
+            return VLNError.badFile(path: path, field: f, reason: "invalid value for '\(f)': \(ctx.debugDescription)")
+        @unknown default:
+            return VLNError.badFile(path: path, reason: "not a valid manifest: \(e)")
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import XCTest
+import VLNCore
+import VLNScene
+
+final class OBJTests: XCTestCase {
+    static let obj = """
+        # two groups, a quad, negative indices, materials
+        mtllib test.mtl
+        v 0 0 0
+        v 1 0 0
+        v 1 0 1
+        v 0 0 1
+        v 0 1 0
+        v 1 1 0
+        v 0 1 1
+        vt 0 0
+        vn 0 1 0
+        o empty_object
+        g bed_3
+        usemtl red
+        f 1/1/1 2/1/1 3/1/1 4/1/1
+        g kitchen_counter.001
+        usemtl blue
+        f -3//1 -2//1 -1//1
+        usemtl not_defined
+        f 5 6 7
+        g bed_3
+        f 1/1 2/1 3/1
+
+        """
+    static let mtl = """
+        newmtl red
+        Ka 0 0 0
+        Kd 1 0 0
+        newmtl blue
+        Kd 0 0 1.0
+
+        """
+
+    func testGroupsMaterialsQuadAndNegativeIndices() throws {
+        let dir = try makeTempDir()
+        try Data(Self.obj.utf8).write(to: URL(fileURLWithPath: dir + "/test.obj"))
+        try Data(Self.mtl.utf8).write(to: URL(fileURLWithPath: dir + "/test.mtl"))
+        let (mesh, instances) = try TriangleMesh.loadOBJ(path: dir + "/test.obj")
+        XCTAssertEqual(mesh.vertices.count, 7)
+        // The empty `o` has no faces and is no instance; `bed_3` reappearing is the same instance.
+        XCTAssertEqual(instances, [InstanceInfo(id: 1, category: "bed"), InstanceInfo(id: 2, category: "kitchen counter")])
+        XCTAssertEqual(mesh.triangleCount, 5)  // quad → 2, then 1 + 1 + 1
+        XCTAssertEqual(mesh.triangles, [SIMD3(0, 1, 2), SIMD3(0, 2, 3), SIMD3(4, 5, 6), SIMD3(4, 5, 6), SIMD3(0, 1, 2)])
+        XCTAssertEqual(mesh.triangleInstanceIds, [1, 1, 2, 2, 1])
+        let grey = TriangleMesh.defaultOBJColor
+        XCTAssertEqual(mesh.triangleColors, [RGB8(255, 0, 0), RGB8(255, 0, 0), RGB8(0, 0, 255), grey, grey])
+    }
+
+    func testMissingMTLGivesGreyAndFacesBeforeGroupsHaveNoInstance() throws {
+        let dir = try makeTempDir()
+        let path = dir + "/m.obj"
+        try Data("mtllib nowhere.mtl\nv 0 0 0\nv 1 0 0\nv 0 0 1\nusemtl red\nf 1 2 3\n".utf8).write(to: URL(fileURLWithPath: path))
+        let (mesh, instances) = try TriangleMesh.loadOBJ(path: path)
+        XCTAssertEqual(instances, [])
+        XCTAssertEqual(mesh.triangleColors, [TriangleMesh.defaultOBJColor])
+        XCTAssertEqual(mesh.triangleInstanceIds, [0])
+    }
+
+    func testCategoryFromGroupName() {
+        XCTAssertEqual(TriangleMesh.objCategory(fromGroupName: "bed_3"), "bed")
+        XCTAssertEqual(TriangleMesh.objCategory(fromGroupName: "night_stand.012"), "night stand")
+        XCTAssertEqual(TriangleMesh.objCategory(fromGroupName: "wall"), "wall")
+        XCTAssertEqual(TriangleMesh.objCategory(fromGroupName: "tv_stand_2_7"), "tv stand 2")
+        XCTAssertEqual(TriangleMesh.objCategory(fromGroupName: "chair_a"), "chair a")
+    }
+
+    func testWriteReadRoundTrip() throws {
+        let dir = try makeTempDir()
+        let v: [Vec3] = [Vec3(0, 0, 0), Vec3(4, 0, 0), Vec3(4, 0, 3), Vec3(0, 0, 3), Vec3(1, 0.5, 1), Vec3(2, 0.5, 1),
+                         Vec3(2, 0.5, 2.123456), Vec3(-1e-3, 2.5, 7)]
+        let mesh = TriangleMesh(vertices: v,
+                                triangles: [SIMD3(0, 1, 2), SIMD3(0, 2, 3), SIMD3(4, 5, 6), SIMD3(5, 6, 7), SIMD3(1, 2, 7)],
+                                triangleInstanceIds: [1, 1, 2, 2, 0],
+                                triangleColors: [RGB8(180, 170, 150), RGB8(180, 170, 150), RGB8(120, 60, 30),
+                                                 RGB8(1, 2, 3), RGB8(255, 255, 255)])
+        let infos: [UInt32: InstanceInfo] = [1: InstanceInfo(id: 1, category: "floor"),
+                                             2: InstanceInfo(id: 2, category: "kitchen counter")]
+        let path = dir + "/house.obj"
+        let renumber = try mesh.writeOBJ(to: path, instances: infos)
+        XCTAssertEqual(renumber, [1: 1, 2: 2])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/house.mtl"))
+        let (back, instances) = try TriangleMesh.loadOBJ(path: path)
+        XCTAssertEqual(back.vertices, mesh.vertices)
+        XCTAssertEqual(instances, [infos[1]!, infos[2]!])
+        struct Tri: Hashable { var t: [UInt32]; var c: RGB8; var id: UInt32 }
+        func tris(_ m: TriangleMesh) -> Set<Tri> {
+            Set(m.triangles.indices.map { Tri(t: [m.triangles[$0].x, m.triangles[$0].y, m.triangles[$0].z],
+                                              c: m.triangleColors[$0], id: m.triangleInstanceIds[$0]) })
+        }
+        XCTAssertEqual(tris(back), tris(mesh))
+    }
+
+    // MARK: Bad input
+
+    func testOutOfRangeZeroAndShortFacesNameTheLine() throws {
+        let dir = try makeTempDir()
+        let path = dir + "/bad.obj"
+        let cases: [(String, Int, String)] = [
+            ("v 0 0 0\nv 1 0 0\nv 0 1 0\n\nf 1 2 4\n", 5, "out of range"),
+            ("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 -4\n", 4, "out of range"),
+            ("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 0 1 2\n", 4, "out of range"),
+            ("v 0 0 0\nv 1 0 0\n# comment\nf 1 2\n", 4, "at least 3"),
+            ("v 0 0 0\nv 1 0.0.1 0\n", 2, "malformed number"),
+            ("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 x\n", 4, "malformed"),
+        ]
+        for (text, line, reason) in cases {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            let e = expectBadFile { try TriangleMesh.loadOBJ(path: path) }
+            XCTAssertEqual(e?.path, path, text)
+            XCTAssertEqual(e?.line, line, text)
+            XCTAssertTrue(e?.reason.contains(reason) ?? false, "\(text): \(e?.reason ?? "")")
+        }
+    }
+
+    func testFailedWriteLeavesNothingBehind() throws {
+        let dir = try makeTempDir()
+        let mesh = TriangleMesh(vertices: [Vec3(0, 0, 0), Vec3(1, 0, 0), Vec3(0, 0, 1)], triangles: [SIMD3(0, 1, 2)])
+        XCTAssertThrowsError(try mesh.writeOBJ(to: dir + "/missing/house.obj"))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
+    }
+}
