@@ -1,15 +1,13 @@
 import Foundation
 
-/// Decodes JSON file content into `T` with snake_case keys, turning `DecodingError`s into `VLNError.badFile`
+/// Decodes JSON file content into `T` (keys as `T`'s CodingKeys spell them), turning `DecodingError`s into `VLNError.badFile`
 /// that names the file and the field path (e.g. `events[2].step`) and, for syntax errors, the line.
 /// - Parameters:
 ///   - data: the file's bytes.
 ///   - path: the file's path, for messages.
 public func decodeJSON<T: Decodable>(_ type: T.Type, from data: Data, path: String) throws -> T {
-    let decoder = JSONDecoder()
-    decoder.keyDecodingStrategy = .convertFromSnakeCase
     do {
-        return try decoder.decode(type, from: data)
+        return try JSONDecoder().decode(type, from: data)
     } catch let error as DecodingError {
         throw VLNError.badFile(path: path, line: jsonLine(of: error, in: data), field: fieldPath(of: error), reason: reason(of: error))
     }
@@ -55,9 +53,9 @@ private func fieldPath(of error: DecodingError) -> String? {
 
 private func reason(of error: DecodingError) -> String {
     switch error {
-    case .keyNotFound: return "missing required field"
-    case let .typeMismatch(type, _): return "wrong type (expected \(type))"
-    case let .valueNotFound(type, _): return "missing value (expected \(type))"
+    case let .keyNotFound(key, ctx): return "missing required field '\(render(ctx.codingPath + [key]))'"
+    case let .typeMismatch(type, ctx): return "field '\(render(ctx.codingPath))' has the wrong type (expected \(type))"
+    case let .valueNotFound(type, ctx): return "field '\(render(ctx.codingPath))' is null (expected \(type))"
     case let .dataCorrupted(ctx):
         if let underlying = ctx.underlyingError as NSError? {
             return "invalid JSON: \(underlying.userInfo[NSDebugDescriptionErrorKey] ?? underlying.localizedDescription)"

@@ -140,7 +140,7 @@ public struct SceneManifest: Codable, Equatable, Sendable {
         // Format and version first, so a future version is reported as such rather than as a schema mismatch.
         struct Head: Decodable { var format: String?; var version: Int? }
         let head: Head
-        do { head = try JSONDecoder().decode(Head.self, from: data) } catch { throw badFile(path, error) }
+        head = try decodeJSON(Head.self, from: data, path: path)
         guard let format = head.format else {
             throw VLNError.badFile(path: path, field: "format", reason: "missing field 'format' (expected \"\(formatName)\")")
         }
@@ -155,7 +155,7 @@ public struct SceneManifest: Codable, Equatable, Sendable {
                                    reason: "unsupported version \(version) (this build reads version \(currentVersion))")
         }
         let m: SceneManifest
-        do { m = try JSONDecoder().decode(SceneManifest.self, from: data) } catch { throw badFile(path, error) }
+        m = try decodeJSON(SceneManifest.self, from: data, path: path)
         guard !m.meshes.isEmpty || !m.pointClouds.isEmpty else {
             throw VLNError.badFile(path: path, field: "meshes", reason: "the scene has no geometry: give meshes or point_clouds")
         }
@@ -175,41 +175,5 @@ public struct SceneManifest: Codable, Equatable, Sendable {
         var data = try e.encode(self)
         data.append(10)
         try writeAtomically(data, to: path)
-    }
-
-    /// `a.b[0].c` from a decoding path.
-    static func fieldPath(_ path: [CodingKey]) -> String {
-        var s = ""
-        for k in path {
-            if let i = k.intValue { s += "[\(i)]" } else { s += s.isEmpty ? k.stringValue : "." + k.stringValue }
-        }
-        return s
-    }
-
-    /// Turns a `DecodingError` into `VLNError.badFile` naming the field.
-    static func badFile(_ path: String, _ error: Error) -> VLNError {
-        guard let e = error as? DecodingError else {
-            return VLNError.badFile(path: path, reason: "not a valid manifest: \(error.localizedDescription)")
-        }
-        switch e {
-        case let .keyNotFound(key, ctx):
-            let f = fieldPath(ctx.codingPath + [key])
-            return VLNError.badFile(path: path, field: f, reason: "missing required field '\(f)'")
-        case let .typeMismatch(type, ctx):
-            let f = fieldPath(ctx.codingPath)
-            return VLNError.badFile(path: path, field: f, reason: "field '\(f)' has the wrong type (expected \(type))")
-        case let .valueNotFound(type, ctx):
-            let f = fieldPath(ctx.codingPath)
-            return VLNError.badFile(path: path, field: f, reason: "field '\(f)' is null (expected \(type))")
-        case let .dataCorrupted(ctx):
-            let f = fieldPath(ctx.codingPath)
-            if f.isEmpty {
-                let detail = (ctx.underlyingError as NSError?)?.debugDescription ?? ctx.debugDescription
-                return VLNError.badFile(path: path, reason: "not valid JSON: \(detail)")
-            }
-            return VLNError.badFile(path: path, field: f, reason: "invalid value for '\(f)': \(ctx.debugDescription)")
-        @unknown default:
-            return VLNError.badFile(path: path, reason: "not a valid manifest: \(e)")
-        }
     }
 }

@@ -121,6 +121,7 @@ private struct EpisodeFile: Decodable {
         var category: String?
         var position: [Float]?
         var size: [Float]?
+        enum CodingKeys: String, CodingKey { case step, type, instance, translation, yawDeg = "yaw_deg", category, position, size }
     }
     var scene: String?
     var startPosition: [Float]?
@@ -130,4 +131,8 @@ private struct EpisodeFile: Decodable {
     var instruction: String?
     var actions: Actions
     var events: [Event]?
+    enum CodingKeys: String, CodingKey {
+        case scene, startPosition = "start_position", startRotation = "start_rotation", startHeadingDeg = "start_heading_deg"
+        case goal, instruction, actions, events
+    }
 }
