@@ -213,73 +213,88 @@ final class HouseGeneratorTests: XCTestCase {
 
     // MARK: Reachability
 
-    /// A 0.1 m occupancy grid built here from the mesh: a cell is blocked when a wall or door-frame triangle, or a
-    /// furniture instance's bounds, reaches into it between 0.05 m and 1.5 m above the floor. A cell is free for
-    /// the 0.1 m agent radius when it and its four neighbours (centres 0.1 m away) are unblocked. All free cells
-    /// whose centres lie in a room must form one 4-connected component.
-    func testAllRoomsFormOneConnectedFreeSpace() {
+    /// Free-space analysis on a 0.1 m occupancy grid built here from the mesh: a cell is blocked when a wall or
+    /// door-frame triangle, or a furniture instance's bounds, reaches into it between 0.05 m and 1.5 m above the
+    /// floor. A cell is free for the 0.1 m agent radius when it and its four neighbours (centres 0.1 m away) are
+    /// unblocked. Returns the number of 4-connected components of the free cells whose centres lie in a room, and
+    /// free / total cells per room. With `closeDoors` each door frame's whole bounds (the doorway) is blocked too.
+    static func freeSpace(_ s: Scene, closeDoors: Bool = false) -> (components: Int, freePerRoom: [Int], cellsPerRoom: [Int],
+                                                                     componentRooms: [Set<Int>]) {
         let h: Float = 0.1, bandLow: Float = 0.05, bandHigh: Float = 1.5
-        for (seed, s) in zip(Self.seeds, Self.houses) {
-            let sb = s.bounds
-            let i0 = Int((sb.lower.x / h).rounded(.down)) - 2, k0 = Int((sb.lower.z / h).rounded(.down)) - 2
-            let nx = Int((sb.upper.x / h).rounded(.up)) + 2 - i0, nz = Int((sb.upper.z / h).rounded(.up)) + 2 - k0
-            var blocked = [Bool](repeating: false, count: nx * nz)
-            func block(_ b: AABB) {
-                guard b.upper.y > bandLow, b.lower.y < bandHigh else { return }
-                let ia = Int((b.lower.x / h).rounded(.down)), ib = max(ia, Int((b.upper.x / h).rounded(.up)) - 1)
-                let ka = Int((b.lower.z / h).rounded(.down)), kb = max(ka, Int((b.upper.z / h).rounded(.up)) - 1)
-                for k in ka...kb { for i in ia...ib { blocked[(k - k0) * nx + (i - i0)] = true } }
-            }
-            let (bounds, _) = Self.instanceBounds(s)
-            for i in s.mesh.triangles.indices {
-                let cat = s.category(ofInstance: s.mesh.triangleInstanceIds[i])
-                guard cat == "wall" || cat == "door frame" else { continue }
-                let (a, b, c) = s.mesh.corners(i)
-                var box = AABB.empty
-                box.formUnion(a); box.formUnion(b); box.formUnion(c)
-                block(box)
-            }
-            for (id, info) in s.instances where !Self.structural.contains(info.category) { block(bounds[id]!) }
+        let sb = s.bounds
+        let i0 = Int((sb.lower.x / h).rounded(.down)) - 2, k0 = Int((sb.lower.z / h).rounded(.down)) - 2
+        let nx = Int((sb.upper.x / h).rounded(.up)) + 2 - i0, nz = Int((sb.upper.z / h).rounded(.up)) + 2 - k0
+        var blocked = [Bool](repeating: false, count: nx * nz)
+        func block(_ b: AABB) {
+            guard b.upper.y > bandLow, b.lower.y < bandHigh else { return }
+            let ia = Int((b.lower.x / h).rounded(.down)), ib = max(ia, Int((b.upper.x / h).rounded(.up)) - 1)
+            let ka = Int((b.lower.z / h).rounded(.down)), kb = max(ka, Int((b.upper.z / h).rounded(.up)) - 1)
+            for k in ka...kb { for i in ia...ib { blocked[(k - k0) * nx + (i - i0)] = true } }
+        }
+        let (bounds, _) = instanceBounds(s)
+        for i in s.mesh.triangles.indices {
+            let cat = s.category(ofInstance: s.mesh.triangleInstanceIds[i])
+            guard cat == "wall" || cat == "door frame" else { continue }
+            let (a, b, c) = s.mesh.corners(i)
+            var box = AABB.empty
+            box.formUnion(a); box.formUnion(b); box.formUnion(c)
+            block(box)
+        }
+        for (id, info) in s.instances where !structural.contains(info.category) || (closeDoors && info.category == "door frame") {
+            block(bounds[id]!)
+        }
 
-            var roomOf = [Int](repeating: -1, count: nx * nz)
-            var free = [Bool](repeating: false, count: nx * nz)
-            var freePerRoom = [Int](repeating: 0, count: s.regions.count), cellsPerRoom = freePerRoom
-            for k in 1..<(nz - 1) { for i in 1..<(nx - 1) {
-                let c = k * nx + i
-                let p = Vec2((Float(i + i0) + 0.5) * h, (Float(k + k0) + 0.5) * h)
-                guard let r = s.regions.firstIndex(where: { $0.contains(p) }) else { continue }
-                roomOf[c] = r
-                cellsPerRoom[r] += 1
-                if !blocked[c], !blocked[c - 1], !blocked[c + 1], !blocked[c - nx], !blocked[c + nx] {
-                    free[c] = true
-                    freePerRoom[r] += 1
+        var roomOf = [Int](repeating: -1, count: nx * nz)
+        var free = [Bool](repeating: false, count: nx * nz)
+        var freePerRoom = [Int](repeating: 0, count: s.regions.count), cellsPerRoom = freePerRoom
+        for k in 1..<(nz - 1) { for i in 1..<(nx - 1) {
+            let c = k * nx + i
+            let p = Vec2((Float(i + i0) + 0.5) * h, (Float(k + k0) + 0.5) * h)
+            guard let r = s.regions.firstIndex(where: { $0.contains(p) }) else { continue }
+            roomOf[c] = r
+            cellsPerRoom[r] += 1
+            if !blocked[c], !blocked[c - 1], !blocked[c + 1], !blocked[c - nx], !blocked[c + nx] {
+                free[c] = true
+                freePerRoom[r] += 1
+            }
+        } }
+        var component = [Int](repeating: -1, count: nx * nz)
+        var componentRooms: [Set<Int>] = []
+        for start in free.indices where free[start] && component[start] < 0 {
+            let label = componentRooms.count
+            componentRooms.append([roomOf[start]])
+            component[start] = label
+            var stack = [start]
+            while let c = stack.popLast() {
+                for n in [c - 1, c + 1, c - nx, c + nx] where free[n] && component[n] < 0 {
+                    component[n] = label
+                    componentRooms[label].insert(roomOf[n])
+                    stack.append(n)
                 }
-            } }
+            }
+        }
+        return (componentRooms.count, freePerRoom, cellsPerRoom, componentRooms)
+    }
+
+    func testAllRoomsFormOneConnectedFreeSpace() {
+        for (seed, s) in zip(Self.seeds, Self.houses) {
+            let space = Self.freeSpace(s)
+            XCTAssertEqual(space.components, 1, "seed \(seed): the free floor splits into \(space.components) components "
+                           + "(rooms per component: \(space.componentRooms.map { $0.sorted() }))")
             // Every room keeps a real share of walkable floor.
             for r in s.regions.indices {
-                XCTAssertGreaterThan(Float(freePerRoom[r]), 0.25 * Float(cellsPerRoom[r]),
-                                     "seed \(seed): \(s.regions[r].label) has \(freePerRoom[r]) of \(cellsPerRoom[r]) cells free")
+                XCTAssertGreaterThan(Float(space.freePerRoom[r]), 0.25 * Float(space.cellsPerRoom[r]),
+                                     "seed \(seed): \(s.regions[r].label) has \(space.freePerRoom[r]) of \(space.cellsPerRoom[r]) cells free")
             }
-            // Label 4-connected components of the free cells.
-            var component = [Int](repeating: -1, count: nx * nz)
-            var components = 0
-            for start in free.indices where free[start] && component[start] < 0 {
-                component[start] = components
-                var stack = [start]
-                while let c = stack.popLast() {
-                    for n in [c - 1, c + 1, c - nx, c + nx] where free[n] && component[n] < 0 {
-                        component[n] = components
-                        stack.append(n)
-                    }
-                }
-                components += 1
-            }
-            XCTAssertEqual(components, 1, "seed \(seed): the free floor splits into \(components) components")
-            if components > 1 {
-                var sizes = [Int](repeating: 0, count: components), rooms = [Set<String>](repeating: [], count: components)
-                for c in free.indices where free[c] { sizes[component[c]] += 1; rooms[component[c]].insert(s.regions[roomOf[c]].label) }
-                print("seed \(seed) components:", zip(sizes, rooms).map { "\($0.0) cells in \($0.1.sorted())" })
-            }
+        }
+    }
+
+    func testDoorwaysAreTheOnlyWayBetweenRooms() {
+        // Cross-check of the walls: with every doorway closed, each room is its own connected free space.
+        for (seed, s) in zip(Self.seeds, Self.houses) {
+            let space = Self.freeSpace(s, closeDoors: true)
+            XCTAssertEqual(space.components, s.regions.count, "seed \(seed)")
+            XCTAssertTrue(space.componentRooms.allSatisfy { $0.count == 1 }, "seed \(seed): \(space.componentRooms)")
         }
     }
 
