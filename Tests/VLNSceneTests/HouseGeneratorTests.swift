@@ -44,6 +44,11 @@ final class HouseGeneratorTests: XCTestCase {
         XCTAssertEqual(a.regions, b.regions)
         XCTAssertEqual(a.name, "house_42")
         XCTAssertEqual(a.provenance, b.provenance)
+        // Golden values for seed 1: when the generator's output changes on purpose, bump HouseGenerator.version
+        // and update these.
+        XCTAssertEqual(HouseGenerator.version, 1)
+        XCTAssertEqual(Self.houses[0].mesh.triangleCount, 3088)
+        XCTAssertEqual(Self.houses[0].regions.map(\.label), ["kitchen", "bathroom", "bedroom", "living room"])
         // Also equal to the cached copy made on another code path (seed 3).
         XCTAssertEqual(HouseGenerator(seed: 3).generate().mesh.triangles, Self.houses[2].mesh.triangles)
     }
@@ -295,6 +300,26 @@ final class HouseGeneratorTests: XCTestCase {
             let space = Self.freeSpace(s, closeDoors: true)
             XCTAssertEqual(space.components, s.regions.count, "seed \(seed)")
             XCTAssertTrue(space.componentRooms.allSatisfy { $0.count == 1 }, "seed \(seed): \(space.componentRooms)")
+        }
+    }
+
+    func testSeededStressRun() {
+        // Beyond the 20 tested seeds: edge seeds and 100 more, every room count; the core invariants hold.
+        let seeds: [UInt64] = [0, UInt64.max, 0xDEAD_BEEF] + Array(21...120)
+        for seed in seeds {
+            let s = HouseGenerator(seed: seed, roomCount: seed % 3 == 0 ? 8 : nil).generate()
+            let labels = Set(s.regions.map(\.label))
+            XCTAssertTrue(labels.isSuperset(of: ["living room", "kitchen", "bedroom", "bathroom"]), "seed \(seed)")
+            XCTAssertEqual(Self.freeSpace(s).components, 1, "seed \(seed)")
+            let (bounds, _) = Self.instanceBounds(s)
+            let furniture = s.instances.values.filter { !Self.structural.contains($0.category) }.map { bounds[$0.id]! }
+            for i in furniture.indices { for j in furniture.indices where j > i {
+                let a = furniture[i], b = furniture[j]
+                let ox = min(a.upper.x, b.upper.x) - max(a.lower.x, b.lower.x)
+                let oz = min(a.upper.z, b.upper.z) - max(a.lower.z, b.lower.z)
+                XCTAssertFalse(ox > 0.01 && oz > 0.01, "seed \(seed)")
+            } }
+            XCTAssertTrue((2_000...20_000).contains(s.mesh.triangleCount), "seed \(seed): \(s.mesh.triangleCount)")
         }
     }
 
