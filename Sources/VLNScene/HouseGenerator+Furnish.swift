@@ -232,7 +232,6 @@ struct RoomFurnisher {
             let w = g.flood(from: entries[0], allowed: wide)
             guard entries.allSatisfy({ w[$0] }) else { return false }
         }
-        // Keep a usable open floor in the room: at least one cell with 0.3 m clearance beyond the doorway zones.
         return true
     }
 
