@@ -71,21 +71,7 @@ struct MeshBuilder {
 
     /// An axis-aligned box with outward normals: 8 vertices, 12 triangles.
     mutating func addBox(lower l: Vec3, upper u: Vec3, id: UInt32, color: RGB8) {
-        let base = UInt32(mesh.vertices.count)
-        // Corner (i, j, k) = (x, y, z) chosen from lower (0) or upper (1); index i + 2j + 4k.
-        for k in 0..<2 { for j in 0..<2 { for i in 0..<2 {
-            mesh.vertices.append(Vec3(i == 0 ? l.x : u.x, j == 0 ? l.y : u.y, k == 0 ? l.z : u.z))
-        } } }
-        // Faces as corner indices, counter-clockwise seen from outside: −X, +X, −Y, +Y, −Z, +Z.
-        let faces: [(UInt32, UInt32, UInt32, UInt32)] = [
-            (0, 4, 6, 2), (1, 3, 7, 5), (0, 1, 5, 4), (2, 6, 7, 3), (0, 2, 3, 1), (4, 5, 7, 6),
-        ]
-        for (a, b, c, d) in faces {
-            mesh.triangles.append(SIMD3(base + a, base + b, base + c))
-            mesh.triangles.append(SIMD3(base + a, base + c, base + d))
-        }
-        mesh.triangleInstanceIds += Array(repeating: id, count: 12)
-        mesh.triangleColors += Array(repeating: color, count: 12)
+        mesh.append(.box(lower: l, upper: u, color: color, instanceId: id))
     }
 
     /// An upright closed cylinder with outward normals: `4·segments` triangles.
