@@ -23,7 +23,7 @@ public struct GeodesicDistanceField: Sendable {
     }
 
     /// Whether at least one goal could be placed on the grid.
-    public var hasGoals: Bool { !tree.overrides.isEmpty }
+    public var hasGoals: Bool { !tree.exact.isEmpty }
 
     /// Geodesic distance, metres, from the world point `p` (snapped as in `NavigationGrid.geodesicDistance`) to
     /// the nearest goal, or nil if no goal is reachable from there.

@@ -182,8 +182,8 @@ extension NavigationGrid {
     func search(sources: [(cell: Int, pos: SIMD2<Float>)], target: (cell: Int, pos: SIMD2<Float>)?) -> SearchTree {
         let n = width * height
         var tree = SearchTree(width: width, count: n)
-        for s in sources { tree.overrides[s.cell] = s.pos }
-        if let t = target { tree.overrides[t.cell] = t.pos }
+        for s in sources where tree.exactSlot[s.cell] < 0 { tree.setExact(s.cell, s.pos) }
+        if let t = target { tree.setExact(t.cell, t.pos) }
         var closed = [Bool](repeating: false, count: n)
         var heap = MinHeap()
         let goal = target?.pos
@@ -247,17 +247,25 @@ struct SearchTree: Sendable {
     let width: Int
     var g: [Float]
     var parent: [Int32]
+    /// Per cell: index into `exact` if the node sits at an exact point (a source or the target), else −1.
+    var exactSlot: [Int32]
     /// Exact positions of the sources and the target (grid units); other nodes sit at their cell centres.
-    var overrides: [Int: SIMD2<Float>] = [:]
+    var exact: [SIMD2<Float>] = []
 
     init(width: Int, count: Int) {
         self.width = width
         g = [Float](repeating: .infinity, count: count)
         parent = [Int32](repeating: -1, count: count)
+        exactSlot = [Int32](repeating: -1, count: count)
+    }
+
+    mutating func setExact(_ k: Int, _ p: SIMD2<Float>) {
+        if exactSlot[k] >= 0 { exact[Int(exactSlot[k])] = p } else { exactSlot[k] = Int32(exact.count); exact.append(p) }
     }
 
     @inline(__always) func position(_ k: Int) -> SIMD2<Float> {
-        if !overrides.isEmpty, let p = overrides[k] { return p }
+        let s = exactSlot[k]
+        if s >= 0 { return exact[Int(s)] }
         return SIMD2(Float(k % width) + 0.5, Float(k / width) + 0.5)
     }
 }
