@@ -155,6 +155,11 @@ final class NavigationGridTests: XCTestCase {
         XCTAssertNil(blocked.distanceField(to: [bEnd]).distance(from: a))
         let c = try XCTUnwrap(blocked.cellIndex(of: Vec3(4.05, 0, 0.5)))
         XCTAssertEqual(blocked.cellState(i: c.i, j: c.j), .obstacle, "wall over the floor slab")
+        // Wall faces on cell boundaries block only the cells behind them (the wall's own), not their neighbours.
+        for x: Float in [3.975, 4.125] {
+            let n = try XCTUnwrap(blocked.cellIndex(of: Vec3(x, 0, 0.5)))
+            XCTAssertEqual(blocked.cellState(i: n.i, j: n.j), .floor, "x = \(x) is free floor next to the wall")
+        }
 
         try scene.removeInstance(box)
         let open = try NavigationGrid(scene: scene)
@@ -167,6 +172,25 @@ final class NavigationGridTests: XCTestCase {
         let d = try XCTUnwrap(open.geodesicDistance(from: a, to: bEnd))
         XCTAssertEqual(d, expected, accuracy: 2 * cs, "two corners, one cell each")
         XCTAssertGreaterThan(d, distance(a, bEnd))
+    }
+
+    func testZeroThicknessWallsBlock() throws {
+        // A 6 × 2 m floor split by two single vertical quads (zero thickness): one exactly on a cell boundary
+        // (x = 2), one off the boundaries (x = 4.013).
+        var b = BoxSceneBuilder()
+        b.floor(x: 0...6, z: 0...2)
+        for x: Float in [2, 4.013] {
+            let quad = TriangleMesh(vertices: [Vec3(x, 0, -0.1), Vec3(x, 0, 2.1), Vec3(x, 2.5, 2.1), Vec3(x, 2.5, -0.1)],
+                                    triangles: [SIMD3(0, 1, 2), SIMD3(0, 2, 3)])
+            b.scene.addInstance(quad, category: "wall")
+        }
+        let grid = try NavigationGrid(scene: b.scene)
+        XCTAssertEqual(grid.islandCount, 3)
+        XCTAssertNil(grid.geodesicDistance(from: Vec3(1, 0, 1), to: Vec3(3, 0, 1)))
+        XCTAssertNil(grid.geodesicDistance(from: Vec3(3, 0, 1), to: Vec3(5, 0, 1)))
+        let stopped = grid.tryStep(from: Vec3(1, 0, 1), to: Vec3(3, 0, 1))
+        XCTAssertLessThanOrEqual(stopped.x, 2 - r + 1e-3, "no penetration within the agent radius")
+        XCTAssertGreaterThan(stopped.x, 2 - r - 2 * cs)
     }
 
     // MARK: Collision and sliding
