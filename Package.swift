@@ -36,13 +36,15 @@ let package = Package(
         .executableTarget(name: "vlnsim", dependencies: [
             "VLNSim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimise),
-        .testTarget(name: "VLNCoreTests", dependencies: ["VLNCore"]),
-        .testTarget(name: "VLNImageTests", dependencies: ["VLNImage"]),
-        .testTarget(name: "VLNSceneTests", dependencies: ["VLNScene"]),
-        .testTarget(name: "VLNRenderTests", dependencies: ["VLNRender"]),
-        .testTarget(name: "VLNNavigationTests", dependencies: ["VLNNavigation"]),
-        .testTarget(name: "VLNSimTests", dependencies: ["VLNSim"]),
-        .testTarget(name: "CLITests", dependencies: ["vlnsim"]),
+        // Test data location and temporary folders, shared by the test targets.
+        .target(name: "VLNTestSupport", path: "Sources/VLNTestSupport"),
+        .testTarget(name: "VLNCoreTests", dependencies: ["VLNCore", "VLNTestSupport"]),
+        .testTarget(name: "VLNImageTests", dependencies: ["VLNImage", "VLNTestSupport"]),
+        .testTarget(name: "VLNSceneTests", dependencies: ["VLNScene", "VLNTestSupport"]),
+        .testTarget(name: "VLNRenderTests", dependencies: ["VLNRender", "VLNTestSupport"]),
+        .testTarget(name: "VLNNavigationTests", dependencies: ["VLNNavigation", "VLNTestSupport"]),
+        .testTarget(name: "VLNSimTests", dependencies: ["VLNSim", "VLNTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["vlnsim", "VLNTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,32 +1,14 @@
 import Foundation
 import VLNCore
 import VLNImage
+import VLNTestSupport
 import XCTest
-
-/// The shared test data folder: $VLNSIM_DATA, default ../shared/data (relative to the package root).
-func dataPath(_ relative: String) throws -> String {
-    let root = ProcessInfo.processInfo.environment["VLNSIM_DATA"]
-        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/data").standardized.path
-    let p = root + "/" + relative
-    guard FileManager.default.fileExists(atPath: p) else {
-        throw XCTSkip("test data \(relative) not found under \(root); set VLNSIM_DATA to the shared data folder")
-    }
-    return p
-}
-
-func tempDir() throws -> String {
-    let d = NSTemporaryDirectory() + "vlnsim-test-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-    return d
-}
-
-func filesIn(_ dir: String) -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] }
 
 final class ImageFileTests: XCTestCase {
     // Expected values: Pillow 11 + NumPy on the same files (pixel (320, 240), pixel (0, 0), sum of all samples).
 
     func testRealTUMColourPNG() throws {
-        let img = try PNG.read(try dataPath("rgbd-formats/TUM_color.png"))
+        let img = try PNG.read(try requireDataFile("rgbd-formats/TUM_color.png"))
         XCTAssertEqual([img.width, img.height, img.channels, img.bitDepth], [640, 480, 3, 8])
         let rgb = img.rgb()
         XCTAssertEqual(rgb[320, 240], RGB8(252, 252, 250))
@@ -35,7 +17,7 @@ final class ImageFileTests: XCTestCase {
     }
 
     func testRealTUMDepth16BitPNG() throws {
-        let depth = try PNG.readGray16(try dataPath("rgbd-formats/TUM_depth.png"))
+        let depth = try PNG.readGray16(try requireDataFile("rgbd-formats/TUM_depth.png"))
         XCTAssertEqual([depth.width, depth.height], [640, 480])
         XCTAssertEqual(depth[320, 240], 10920)  // 2.184 m at TUM's 1/5000 scale
         XCTAssertEqual(depth[0, 0], 0)
@@ -43,17 +25,17 @@ final class ImageFileTests: XCTestCase {
     }
 
     func testReal7ScenesJPEGAndDepth() throws {
-        let colour = try JPEG.read(try dataPath("sevenscenes-kitchen-100/frames/frame-000000.color.jpg"))
+        let colour = try JPEG.read(try requireDataFile("sevenscenes-kitchen-100/frames/frame-000000.color.jpg"))
         XCTAssertEqual([colour.width, colour.height, colour.channels], [640, 480, 3])
         XCTAssertEqual(colour.rgb()[320, 240], RGB8(236, 212, 174))
         XCTAssertEqual(colour.samples8.reduce(0) { $0 + Int($1) }, 103_947_374)
-        let depth = try PNG.readGray16(try dataPath("sevenscenes-kitchen-100/frames/frame-000000.depth.png"))
+        let depth = try PNG.readGray16(try requireDataFile("sevenscenes-kitchen-100/frames/frame-000000.depth.png"))
         XCTAssertEqual(depth[320, 240], 1382)  // millimetres
         XCTAssertEqual(depth.pixels.reduce(0) { $0 + Int($1) }, 526_822_367)
     }
 
     func testRoundTripsAllWrittenFormats() throws {
-        let dir = try tempDir()
+        let dir = try makeTempDir()
         var rgb = RGBImage(width: 7, height: 5, fill: .black)
         var gray = Image<UInt8>(width: 7, height: 5, fill: 0)
         var g16 = Image<UInt16>(width: 7, height: 5, fill: 0)
@@ -78,7 +60,7 @@ final class ImageFileTests: XCTestCase {
     }
 
     func testPNGWithBrokenChunkIsAThrownErrorNamingTheFile() throws {
-        let dir = try tempDir()
+        let dir = try makeTempDir()
         var img = RGBImage(width: 16, height: 16, fill: RGB8(10, 20, 30))
         img[3, 3] = .white
         try PNG.write(img, to: dir + "/good.png")
@@ -106,16 +88,16 @@ final class ImageFileTests: XCTestCase {
     }
 
     func testTruncatedJPEGIsAThrownError() throws {
-        let src = try dataPath("sevenscenes-kitchen-100/frames/frame-000000.color.jpg")
+        let src = try requireDataFile("sevenscenes-kitchen-100/frames/frame-000000.color.jpg")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: src))
-        let dir = try tempDir()
+        let dir = try makeTempDir()
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: dir + "/half.jpg"))
         XCTAssertThrowsError(try JPEG.read(dir + "/half.jpg")) { XCTAssertTrue("\($0)".contains("half.jpg"), "\($0)") }
         XCTAssertThrowsError(try JPEG.read(dir + "/missing.jpg")) { XCTAssertTrue("\($0)".contains("missing.jpg")) }
     }
 
     func testFailedWriteLeavesNothing() throws {
-        let dir = try tempDir()
+        let dir = try makeTempDir()
         XCTAssertThrowsError(try PNG.write(RGBImage(width: 2, height: 2, fill: .white), to: dir + "/no/such/dir/x.png"))
         XCTAssertThrowsError(try PNG.write(RGBImage(width: 0, height: 0, fill: .white), to: dir + "/empty.png"))
         XCTAssertEqual(filesIn(dir), [])

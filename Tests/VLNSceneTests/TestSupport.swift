@@ -1,33 +1,7 @@
 import Foundation
 import XCTest
 import VLNCore
-
-/// The package root, found from this file's path (Tests/VLNSceneTests/TestSupport.swift).
-let packageRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
-
-/// The data directory for tests: `$VLNSIM_DATA`, else `../shared/data` relative to the package root.
-func testDataPath() -> String {
-    let p = ProcessInfo.processInfo.environment["VLNSIM_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "../shared/data"
-    return p.hasPrefix("/") ? p : URL(fileURLWithPath: packageRoot).appendingPathComponent(p).standardized.path
-}
-
-/// A data file's path, or `XCTSkip` saying where to put it.
-func requireDataFile(_ relative: String) throws -> String {
-    let path = testDataPath() + "/" + relative
-    guard FileManager.default.fileExists(atPath: path) else {
-        throw XCTSkip("real test data missing: put \(relative) under \(testDataPath()) (or set VLNSIM_DATA to the data directory)")
-    }
-    return path
-}
-
-/// A fresh empty temporary directory.
-func makeTempDir(_ label: String = #function) throws -> String {
-    let safe = label.filter { $0.isLetter || $0.isNumber }
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vlnsim-scene-tests-\(safe)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir.path
-}
+@_exported import VLNTestSupport
 
 /// Asserts that `body` throws `VLNError.badFile` and returns its parts.
 func expectBadFile<T>(_ body: () throws -> T, file: StaticString = #filePath, line: UInt = #line)

@@ -1,0 +1,34 @@
+import Foundation
+import XCTest
+
+/// Helpers shared by the test targets (not part of the product).
+
+/// The package root, found from this file's path (Sources/VLNTestSupport/TestData.swift).
+public let packageRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+/// The shared data folder for tests: `$VLNSIM_DATA`, else `../shared/data` relative to the package root.
+public func testDataPath() -> String {
+    let p = ProcessInfo.processInfo.environment["VLNSIM_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "../shared/data"
+    return p.hasPrefix("/") ? p : URL(fileURLWithPath: packageRoot).appendingPathComponent(p).standardized.path
+}
+
+/// A data file's path, or `XCTSkip` saying where to put it.
+public func requireDataFile(_ relative: String) throws -> String {
+    let path = testDataPath() + "/" + relative
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw XCTSkip("real test data missing: put \(relative) under \(testDataPath()) (or set VLNSIM_DATA to the data directory)")
+    }
+    return path
+}
+
+/// A fresh empty temporary directory.
+public func makeTempDir(_ label: String = #function) throws -> String {
+    let safe = label.filter { $0.isLetter || $0.isNumber }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vlnsim-tests-\(safe)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir.path
+}
+
+/// The names of the entries in `dir` (empty if it does not exist).
+public func filesIn(_ dir: String) -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] }
