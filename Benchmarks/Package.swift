@@ -30,5 +30,12 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"])],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The same work as a plain executable: for profilers, and as a fallback where package-benchmark cannot run.
+        .executableTarget(
+            name: "RaycastTiming",
+            dependencies: [.product(name: "VLNSim", package: rootIdentity)],
+            path: "Sources/RaycastTiming",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
     ]
 )

@@ -94,7 +94,7 @@ public final class BVH: @unchecked Sendable {
         guard !triangleIds.isEmpty else { return nil }
         var ray = (origin.x, origin.y, origin.z, direction.x, direction.y, direction.z)
         let r = withUnsafeBytes(of: &ray) { rb in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: BVH.stackSize) { stack in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * BVH.stackSize) { stack in
                 withPointers { n, tri in
                     BVH.closestHit(nodes: n, tris: tri, stack: stack.baseAddress!,
                                    ray: rb.baseAddress!.assumingMemoryBound(to: Float.self), tMax: tMax)
@@ -111,7 +111,7 @@ public final class BVH: @unchecked Sendable {
         guard !triangleIds.isEmpty else { return false }
         var ray = (origin.x, origin.y, origin.z, direction.x, direction.y, direction.z)
         return withUnsafeBytes(of: &ray) { rb in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: BVH.stackSize) { stack in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * BVH.stackSize) { stack in
                 withPointers { n, tri in
                     BVH.anyHit(nodes: n, tris: tri, stack: stack.baseAddress!,
                                ray: rb.baseAddress!.assumingMemoryBound(to: Float.self), tMax: tMax)
@@ -136,7 +136,7 @@ public final class BVH: @unchecked Sendable {
         guard !triangleIds.isEmpty else {
             th.update(repeating: .infinity, count: n); pid.update(repeating: .max, count: n); return
         }
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: BVH.stackSize) { stack in
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * BVH.stackSize) { stack in
             triangleIds.withUnsafeBufferPointer { ids in
                 withPointers { nd, tri in
                     BVH.castMany(nodes: nd, tris: tri, ids: ids.baseAddress!, stack: stack.baseAddress!,
@@ -150,6 +150,11 @@ public final class BVH: @unchecked Sendable {
     @inline(__always) static func safeInverse(_ d: Float) -> Float {
         1 / (abs(d) < 1e-20 ? (d.sign == .minus ? -1e-20 : 1e-20) : d)
     }
+
+    /// Minimum and maximum that compile to single `minss`/`maxss` instructions (no NaN handling: the slab test
+    /// never produces NaN, as `safeInverse` is finite).
+    @inline(__always) static func fmin(_ a: Float, _ b: Float) -> Float { a < b ? a : b }
+    @inline(__always) static func fmax(_ a: Float, _ b: Float) -> Float { a > b ? a : b }
 
     @inline(__always)
     func withPointers<R>(_ body: (UnsafeRawPointer, UnsafePointer<Float>) -> R) -> R {
@@ -173,28 +178,30 @@ public final class BVH: @unchecked Sendable {
 
     /// The traversal kernel: nearest hit of one ray. Returns the hit's leaf-order triangle index, or
     /// `UInt32.max` on a miss. All memory is reached through the raw pointers, so the loop has no ARC traffic.
+    /// `stack` holds `2 · stackSize` words: node indices, then the entry distances (bit patterns) of those nodes.
     @inline(__always)
     static func closestHit(nodes: UnsafeRawPointer, tris: UnsafePointer<Float>, stack: UnsafeMutablePointer<UInt32>,
                            ray: UnsafePointer<Float>, tMax: Float) -> (t: Float, index: UInt32, u: Float, v: Float) {
         let ox = ray[0], oy = ray[1], oz = ray[2]
         let dx = ray[3], dy = ray[4], dz = ray[5]
-        let ix = BVH.safeInverse(dx), iy = BVH.safeInverse(dy), iz = BVH.safeInverse(dz)
+        let ix = safeInverse(dx), iy = safeInverse(dy), iz = safeInverse(dz)
         // Slab test with the near plane chosen by the sign of the direction: node floats 0…2 are the lower
         // corner and 4…6 the upper, so the near plane of axis k is at float `k + (d_k < 0 ? 4 : 0)`.
         let nx = ix < 0 ? 4 : 0, ny = iy < 0 ? 5 : 1, nz = iz < 0 ? 6 : 2
         let fx = 4 - nx, fy = 6 - ny, fz = 8 - nz
-        let oix = ox * ix, oiy = oy * iy, oiz = oz * iz
+        let distances = stack + stackSize
         var best = tMax
         var bestIndex = UInt32.max
         var bu: Float = 0, bv: Float = 0
 
+        /// Entry distance of the ray into `node`'s box, or +∞ if it misses the box within `[0, tBest]`.
         @inline(__always) func entry(_ node: UInt32, _ tBest: Float) -> Float {
             let p = (nodes + Int(node) &* 32).assumingMemoryBound(to: Float.self)
-            let t0x = p[nx] * ix - oix, t1x = p[fx] * ix - oix
-            let t0y = p[ny] * iy - oiy, t1y = p[fy] * iy - oiy
-            let t0z = p[nz] * iz - oiz, t1z = p[fz] * iz - oiz
-            let tn = max(max(t0x, t0y), max(t0z, 0))
-            let tf = min(min(t1x, t1y), min(t1z, tBest))
+            let t0x = (p[nx] - ox) * ix, t1x = (p[fx] - ox) * ix
+            let t0y = (p[ny] - oy) * iy, t1y = (p[fy] - oy) * iy
+            let t0z = (p[nz] - oz) * iz, t1z = (p[fz] - oz) * iz
+            let tn = fmax(fmax(t0x, t0y), fmax(t0z, 0))
+            let tf = fmin(fmin(t1x, t1y), fmin(t1z, tBest))
             return tn <= tf ? tn : .infinity
         }
 
@@ -209,7 +216,11 @@ public final class BVH: @unchecked Sendable {
                 let tl = entry(left, best), tr = entry(right, best)
                 if tl != .infinity {
                     if tr != .infinity {
-                        if tl <= tr { stack[sp] = right; node = left } else { stack[sp] = left; node = right }
+                        if tl <= tr {
+                            stack[sp] = right; distances[sp] = tr.bitPattern; node = left
+                        } else {
+                            stack[sp] = left; distances[sp] = tl.bitPattern; node = right
+                        }
                         sp &+= 1
                     } else {
                         node = left
@@ -244,12 +255,11 @@ public final class BVH: @unchecked Sendable {
                     k &+= 1
                 }
             }
-            // Pop the next node that can still hold a nearer hit.
+            // Pop the next node that can still hold a nearer hit (its entry distance was stored with it).
             var found = false
             while sp > 0 {
                 sp &-= 1
-                let s = stack[sp]
-                if entry(s, best) != .infinity { node = s; found = true; break }
+                if Float(bitPattern: distances[sp]) < best { node = stack[sp]; found = true; break }
             }
             if !found { break }
         }
@@ -265,11 +275,10 @@ public final class BVH: @unchecked Sendable {
         let ix = BVH.safeInverse(dx), iy = BVH.safeInverse(dy), iz = BVH.safeInverse(dz)
         let nx = ix < 0 ? 4 : 0, ny = iy < 0 ? 5 : 1, nz = iz < 0 ? 6 : 2
         let fx = 4 - nx, fy = 6 - ny, fz = 8 - nz
-        let oix = ox * ix, oiy = oy * iy, oiz = oz * iz
         @inline(__always) func hits(_ node: UInt32) -> Bool {
             let p = (nodes + Int(node) &* 32).assumingMemoryBound(to: Float.self)
-            let tn = max(max(p[nx] * ix - oix, p[ny] * iy - oiy), max(p[nz] * iz - oiz, 0))
-            let tf = min(min(p[fx] * ix - oix, p[fy] * iy - oiy), min(p[fz] * iz - oiz, tMax))
+            let tn = fmax(fmax((p[nx] - ox) * ix, (p[ny] - oy) * iy), fmax((p[nz] - oz) * iz, 0))
+            let tf = fmin(fmin((p[fx] - ox) * ix, (p[fy] - oy) * iy), fmin((p[fz] - oz) * iz, tMax))
             return tn <= tf
         }
         if !hits(0) { return false }
@@ -313,6 +322,30 @@ public final class BVH: @unchecked Sendable {
     }
 }
 
+/// An axis-aligned box as six scalars (Swift's generic SIMD min/max are slow in unspecialised builds).
+struct Box {
+    var lo: (Float, Float, Float) = (.infinity, .infinity, .infinity)
+    var hi: (Float, Float, Float) = (-.infinity, -.infinity, -.infinity)
+
+    @inline(__always) mutating func grow(_ x: Float, _ y: Float, _ z: Float) {
+        lo = (BVH.fmin(lo.0, x), BVH.fmin(lo.1, y), BVH.fmin(lo.2, z))
+        hi = (BVH.fmax(hi.0, x), BVH.fmax(hi.1, y), BVH.fmax(hi.2, z))
+    }
+    @inline(__always) mutating func grow(_ b: Box) {
+        lo = (BVH.fmin(lo.0, b.lo.0), BVH.fmin(lo.1, b.lo.1), BVH.fmin(lo.2, b.lo.2))
+        hi = (BVH.fmax(hi.0, b.hi.0), BVH.fmax(hi.1, b.hi.1), BVH.fmax(hi.2, b.hi.2))
+    }
+    /// Half the surface area (0 for an empty box).
+    var halfArea: Float {
+        let ex = hi.0 - lo.0, ey = hi.1 - lo.1, ez = hi.2 - lo.2
+        return ex < 0 ? 0 : ex * ey + ey * ez + ez * ex
+    }
+    func extent(_ axis: Int) -> Float {
+        axis == 0 ? hi.0 - lo.0 : (axis == 1 ? hi.1 - lo.1 : hi.2 - lo.2)
+    }
+    func lower(_ axis: Int) -> Float { axis == 0 ? lo.0 : (axis == 1 ? lo.1 : lo.2) }
+}
+
 /// Binned-SAH builder producing the flattened node array and the leaf order of the triangles.
 struct BVHBuilder {
     static let binCount = 16
@@ -324,63 +357,63 @@ struct BVHBuilder {
     var nodes: [UInt32] = []
     /// Triangle indices, permuted into leaf order as the build proceeds.
     var order: [UInt32]
-    var lo: [Float], hi: [Float], cen: [Float] // per triangle, 3 floats each
+    /// Per triangle: its bounds and its bounds' centre (the centroid used for binning).
+    var boxes: [Box]
+    var centroids: [Float] // 3 per triangle
 
     init(corners: [Float]) {
         let n = corners.count / 9
         order = (0..<n).map { UInt32($0) }
-        lo = [Float](repeating: 0, count: 3 * n); hi = lo; cen = lo
-        for i in 0..<n {
-            for k in 0..<3 {
-                let a = corners[9 * i + k], b = corners[9 * i + 3 + k], c = corners[9 * i + 6 + k]
-                let l = min(a, min(b, c)), h = max(a, max(b, c))
-                lo[3 * i + k] = l; hi[3 * i + k] = h; cen[3 * i + k] = (l + h) * 0.5
+        boxes = [Box](repeating: Box(), count: n)
+        centroids = [Float](repeating: 0, count: 3 * n)
+        corners.withUnsafeBufferPointer { c in
+            for i in 0..<n {
+                var b = Box()
+                for j in 0..<3 { b.grow(c[9 * i + 3 * j], c[9 * i + 3 * j + 1], c[9 * i + 3 * j + 2]) }
+                boxes[i] = b
+                centroids[3 * i] = (b.lo.0 + b.hi.0) * 0.5
+                centroids[3 * i + 1] = (b.lo.1 + b.hi.1) * 0.5
+                centroids[3 * i + 2] = (b.lo.2 + b.hi.2) * 0.5
             }
         }
     }
 
     mutating func build() {
         guard !order.isEmpty else { return }
-        nodes.reserveCapacity(order.count / 2 * 8 * 2)
+        nodes.reserveCapacity(order.count * 4)
         buildNode(begin: 0, end: order.count, depth: 0)
     }
 
-    private func bounds(_ begin: Int, _ end: Int) -> (lo: SIMD3<Float>, hi: SIMD3<Float>, clo: SIMD3<Float>, chi: SIMD3<Float>) {
-        var bl = SIMD3<Float>(repeating: .infinity), bh = -bl, cl = bl, ch = -bl
+    /// Bounds of the triangles and of their centroids over `order[begin..<end]`.
+    private func bounds(_ begin: Int, _ end: Int) -> (box: Box, centroids: Box) {
+        var b = Box(), c = Box()
         for j in begin..<end {
             let i = Int(order[j])
-            let l = SIMD3(lo[3 * i], lo[3 * i + 1], lo[3 * i + 2]), h = SIMD3(hi[3 * i], hi[3 * i + 1], hi[3 * i + 2])
-            let c = SIMD3(cen[3 * i], cen[3 * i + 1], cen[3 * i + 2])
-            bl = pointwiseMin(bl, l); bh = pointwiseMax(bh, h); cl = pointwiseMin(cl, c); ch = pointwiseMax(ch, c)
+            b.grow(boxes[i])
+            c.grow(centroids[3 * i], centroids[3 * i + 1], centroids[3 * i + 2])
         }
-        return (bl, bh, cl, ch)
-    }
-
-    private static func area(_ l: SIMD3<Float>, _ h: SIMD3<Float>) -> Float {
-        let e = h - l
-        if e.x < 0 { return 0 }
-        return e.x * e.y + e.y * e.z + e.z * e.x
+        return (b, c)
     }
 
     /// Builds the subtree over `order[begin..<end]`, appending its nodes depth-first; returns its node index.
     @discardableResult
     private mutating func buildNode(begin: Int, end: Int, depth: Int) -> Int {
-        let b = bounds(begin, end)
+        let (b, cb) = bounds(begin, end)
         let index = nodes.count / 8
-        nodes += [b.lo.x.bitPattern, b.lo.y.bitPattern, b.lo.z.bitPattern, UInt32(begin),
-                  b.hi.x.bitPattern, b.hi.y.bitPattern, b.hi.z.bitPattern, UInt32(end - begin)]
+        nodes += [b.lo.0.bitPattern, b.lo.1.bitPattern, b.lo.2.bitPattern, UInt32(begin),
+                  b.hi.0.bitPattern, b.hi.1.bitPattern, b.hi.2.bitPattern, UInt32(end - begin)]
         let count = end - begin
         if count <= BVHBuilder.maxLeafSize { return index }
 
         var mid = -1
-        let ext = b.chi - b.clo
         if depth < BVHBuilder.sahDepthLimit {
-            mid = sahSplit(begin: begin, end: end, clo: b.clo, ext: ext, parentArea: BVHBuilder.area(b.lo, b.hi))
+            mid = sahSplit(begin: begin, end: end, centroidBounds: cb)
         }
         if mid <= begin || mid >= end {
             // Median split by count along the widest centroid axis (also for coincident centroids).
-            let axis = ext.x >= ext.y && ext.x >= ext.z ? 0 : (ext.y >= ext.z ? 1 : 2)
-            let c = cen
+            let ex = cb.extent(0), ey = cb.extent(1), ez = cb.extent(2)
+            let axis = ex >= ey && ex >= ez ? 0 : (ey >= ez ? 1 : 2)
+            let c = centroids
             order[begin..<end].sort { c[3 * Int($0) + axis] < c[3 * Int($1) + axis] }
             mid = (begin + end) / 2
         }
@@ -391,45 +424,45 @@ struct BVHBuilder {
         return index
     }
 
-    /// Partitions `order[begin..<end]` by the cheapest binned-SAH plane; returns the split index, or −1 to use the
-    /// median fallback (all centroids coincide). A node with more than `maxLeafSize` triangles is always split.
-    private mutating func sahSplit(begin: Int, end: Int, clo: SIMD3<Float>, ext: SIMD3<Float>, parentArea: Float) -> Int {
+    /// Partitions `order[begin..<end]` at the cheapest binned-SAH plane (cost `A_left · N_left + A_right · N_right`)
+    /// and returns the split index, or −1 when the centroids coincide (the caller then splits at the median).
+    /// A node with more than `maxLeafSize` triangles is always split.
+    private mutating func sahSplit(begin: Int, end: Int, centroidBounds cb: Box) -> Int {
         let nb = BVHBuilder.binCount
         var bestCost = Float.infinity, bestAxis = -1, bestBin = 0
-        var binLo = [SIMD3<Float>](repeating: .zero, count: nb), binHi = binLo
+        var bins = [Box](repeating: Box(), count: nb)
         var binN = [Int](repeating: 0, count: nb)
         var rightArea = [Float](repeating: 0, count: nb)
         var rightN = [Int](repeating: 0, count: nb)
-        for axis in 0..<3 where ext[axis] > 0 {
-            let scale = Float(nb) / ext[axis]
-            let base = clo[axis]
-            for k in 0..<nb { binLo[k] = SIMD3(repeating: .infinity); binHi[k] = SIMD3(repeating: -.infinity); binN[k] = 0 }
+        for axis in 0..<3 where cb.extent(axis) > 0 {
+            let scale = Float(nb) / cb.extent(axis)
+            let base = cb.lower(axis)
+            for k in 0..<nb { bins[k] = Box(); binN[k] = 0 }
             for j in begin..<end {
                 let i = Int(order[j])
-                let k = min(nb - 1, Int((cen[3 * i + axis] - base) * scale))
+                let k = Swift.min(nb - 1, Int((centroids[3 * i + axis] - base) * scale))
                 binN[k] += 1
-                binLo[k] = pointwiseMin(binLo[k], SIMD3(lo[3 * i], lo[3 * i + 1], lo[3 * i + 2]))
-                binHi[k] = pointwiseMax(binHi[k], SIMD3(hi[3 * i], hi[3 * i + 1], hi[3 * i + 2]))
+                bins[k].grow(boxes[i])
             }
-            var l = SIMD3<Float>(repeating: .infinity), h = -l, cnt = 0
+            var acc = Box(), cnt = 0
             for k in stride(from: nb - 1, to: 0, by: -1) {
-                l = pointwiseMin(l, binLo[k]); h = pointwiseMax(h, binHi[k]); cnt += binN[k]
-                rightArea[k] = BVHBuilder.area(l, h); rightN[k] = cnt
+                acc.grow(bins[k]); cnt += binN[k]
+                rightArea[k] = acc.halfArea; rightN[k] = cnt
             }
-            l = SIMD3(repeating: .infinity); h = -l; cnt = 0
+            acc = Box(); cnt = 0
             for k in 0..<(nb - 1) {
-                l = pointwiseMin(l, binLo[k]); h = pointwiseMax(h, binHi[k]); cnt += binN[k]
+                acc.grow(bins[k]); cnt += binN[k]
                 guard cnt > 0, rightN[k + 1] > 0 else { continue }
-                let cost = BVHBuilder.area(l, h) * Float(cnt) + rightArea[k + 1] * Float(rightN[k + 1])
+                let cost = acc.halfArea * Float(cnt) + rightArea[k + 1] * Float(rightN[k + 1])
                 if cost < bestCost { bestCost = cost; bestAxis = axis; bestBin = k }
             }
         }
         guard bestAxis >= 0 else { return -1 }
-        let scale = Float(nb) / ext[bestAxis], base = clo[bestAxis]
+        let scale = Float(nb) / cb.extent(bestAxis), base = cb.lower(bestAxis)
         var i = begin, j = end - 1
         while i <= j {
             let t = Int(order[i])
-            let k = min(nb - 1, Int((cen[3 * t + bestAxis] - base) * scale))
+            let k = Swift.min(nb - 1, Int((centroids[3 * t + bestAxis] - base) * scale))
             if k <= bestBin { i += 1 } else { order.swapAt(i, j); j -= 1 }
         }
         return i

@@ -136,7 +136,7 @@ public final class Renderer: @unchecked Sendable {
         let o = pose.translation
         // Mesh: one ray per pixel centre. The camera ray has z = −1, so t along it is the z-depth.
         if let bvh {
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: BVH.stackSize) { stack in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * BVH.stackSize) { stack in
                 bvh.triangleIds.withUnsafeBufferPointer { triIds in
                     triangleNormals.withUnsafeBufferPointer { normals in
                         triangleAlbedo.withUnsafeBufferPointer { albedo in
