@@ -1,0 +1,41 @@
+// swift-tools-version: 6.1
+// vlnsim benchmarks, a package apart from the unit tests (package-benchmark, https://github.com/ordo-one/benchmark).
+// Run from this folder:
+//   swift package benchmark --target RaycastBenchmarks
+// or, side by side with Open3D and Embree on the same mesh and rays: ../scripts/bench-raycast.sh
+import PackageDescription
+import class Foundation.ProcessInfo
+import struct Foundation.URL
+
+// A path dependency's identity is its folder's name (the worktree may be checked out under any name).
+let rootIdentity = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .lastPathComponent.lowercased()
+
+let package = Package(
+    name: "vlnsim-benchmarks",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "RaycastBenchmarks",
+            dependencies: [
+                // VLNRender and VLNCore come with the root package's VLNSim library product.
+                .product(name: "VLNSim", package: rootIdentity),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/RaycastBenchmarks",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The same work as a plain executable: for profilers, and as a fallback where package-benchmark cannot run.
+        .executableTarget(
+            name: "RaycastTiming",
+            dependencies: [.product(name: "VLNSim", package: rootIdentity)],
+            path: "Sources/RaycastTiming",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+    ]
+)

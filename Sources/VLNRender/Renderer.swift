@@ -1,0 +1,202 @@
+import Dispatch
+import VLNCore
+import VLNScene
+
+/// One rendered view: colour, metric z-depth and instance ids, all `height × width` of the camera.
+public struct RenderedFrame: Equatable, Sendable {
+    /// Shaded colour; pixels that see nothing are `Renderer.background`.
+    public var rgb: RGBImage
+    /// Z-depth along the optical axis, metres (not the length of the ray); 0 where nothing is hit.
+    public var depth: DepthImage
+    /// The scene's instance id seen at each pixel; 0 where nothing (or geometry of no instance) is hit.
+    public var instanceIds: InstanceImage
+
+    public init(rgb: RGBImage, depth: DepthImage, instanceIds: InstanceImage) {
+        self.rgb = rgb; self.depth = depth; self.instanceIds = instanceIds
+    }
+}
+
+/// Renders RGB, z-depth and instance ids of a `Scene` on the CPU: one ray per pixel centre through a BVH for the
+/// triangle mesh, and point splatting for the point cloud, composited by depth (nearest wins).
+///
+/// Shading: `albedo · (0.35 + 0.65 · |n · v|)` with `n` the triangle's normal and `v` the unit viewing ray (a
+/// headlight; both faces are lit). Points keep their colour. The output depends only on the scene and the camera:
+/// any `threadCount` gives bit-identical frames.
+public final class Renderer: @unchecked Sendable {
+    /// Colour of pixels that see nothing: a neutral dark grey.
+    public static let background = RGB8(48, 48, 48)
+    /// Ambient and diffuse weights of the shading.
+    public static let ambient: Float = 0.35, diffuse: Float = 0.65
+    /// Smallest and largest splat radius of a point, pixels.
+    public static let splatRadiusRange: ClosedRange<Float> = 1...16
+
+    /// Threads used by `render` (row bands, `DispatchQueue.concurrentPerform`); 1 renders on the calling thread.
+    public var threadCount: Int = 2
+
+    /// The hierarchy over the scene's mesh, nil when the scene has no triangles.
+    public private(set) var bvh: BVH?
+    private var triangleNormals: [Float] = []  // 3 per triangle, mesh numbering
+    private var triangleAlbedo: [Float] = []   // 3 per triangle, [0, 1]
+    private var triangleInstances: [UInt32] = []
+    private var points = PointCloud()
+
+    /// Builds the acceleration structures for `scene`.
+    /// - Complexity: O(n log n) in the number of triangles.
+    public init(scene: Scene) {
+        update(scene: scene)
+    }
+
+    /// Rebuilds everything from `scene`; call it after a dynamic edit (`Scene.moveInstance` and friends).
+    public func update(scene: Scene) {
+        let mesh = scene.mesh
+        bvh = mesh.isEmpty ? nil : BVH(mesh: mesh)
+        var normals = [Float](), albedo = [Float]()
+        normals.reserveCapacity(3 * mesh.triangleCount); albedo.reserveCapacity(3 * mesh.triangleCount)
+        for i in 0..<mesh.triangleCount {
+            let n = mesh.normal(i), c = mesh.triangleColors[i].unit
+            normals += [n.x, n.y, n.z]; albedo += [c.x, c.y, c.z]
+        }
+        triangleNormals = normals; triangleAlbedo = albedo
+        triangleInstances = mesh.triangleInstanceIds
+        points = scene.points
+    }
+
+    /// Renders the scene as seen by `camera`.
+    /// - Returns: colour, z-depth (metres, 0 = no hit) and instance ids (0 = none), `height × width`.
+    /// - Complexity: O(W·H·log n) for the mesh plus O(P + covered pixels) for P points.
+    public func render(camera: Camera) -> RenderedFrame {
+        let k = camera.intrinsics
+        let w = k.width, h = k.height
+        var rgb = [RGB8](repeating: Renderer.background, count: w * h)
+        var depth = [Float](repeating: 0, count: w * h)
+        var ids = [UInt32](repeating: 0, count: w * h)
+        guard w > 0, h > 0 else {
+            return RenderedFrame(rgb: RGBImage(width: w, height: h, pixels: rgb),
+                                 depth: DepthImage(width: w, height: h, pixels: depth),
+                                 instanceIds: InstanceImage(width: w, height: h, pixels: ids))
+        }
+        let splats = projectPoints(camera: camera)
+        let bands = threadCount <= 1 ? 1 : min(h, 4 * threadCount)
+        let rowsPerBand = (h + bands - 1) / bands
+        rgb.withUnsafeMutableBufferPointer { rgbP in
+            depth.withUnsafeMutableBufferPointer { depthP in
+                ids.withUnsafeMutableBufferPointer { idP in
+                    let out = (rgbP.baseAddress!, depthP.baseAddress!, idP.baseAddress!)
+                    let renderBand = { (band: Int) in
+                        let y0 = band * rowsPerBand, y1 = min(h, y0 + rowsPerBand)
+                        if y0 < y1 {
+                            self.renderRows(y0..<y1, camera: camera, splats: splats,
+                                            rgb: out.0, depth: out.1, ids: out.2)
+                        }
+                    }
+                    if bands == 1 {
+                        renderBand(0)
+                    } else {
+                        DispatchQueue.concurrentPerform(iterations: bands, execute: renderBand)
+                    }
+                }
+            }
+        }
+        return RenderedFrame(rgb: RGBImage(width: w, height: h, pixels: rgb),
+                             depth: DepthImage(width: w, height: h, pixels: depth),
+                             instanceIds: InstanceImage(width: w, height: h, pixels: ids))
+    }
+
+    /// Screen-space splats of the point cloud: centre (pixels), z-depth (metres) and radius (pixels) per point,
+    /// radius ≤ 0 for points behind the camera.
+    private struct Splats {
+        var x: [Float] = [], y: [Float] = [], depth: [Float] = [], radius: [Float] = []
+        var count: Int { x.count }
+    }
+
+    private func projectPoints(camera: Camera) -> Splats {
+        var s = Splats()
+        let n = points.count
+        guard n > 0 else { return s }
+        let k = camera.intrinsics
+        let cameraFromWorld = camera.worldFromCamera.inverse
+        let r = points.pointRadius
+        s.x = [Float](repeating: 0, count: n); s.y = s.x; s.depth = s.x; s.radius = s.x
+        for i in 0..<n {
+            guard let p = k.project(cameraFromWorld.apply(points.positions[i])) else { continue }
+            s.x[i] = p.x; s.y[i] = p.y; s.depth[i] = p.depth
+            s.radius[i] = min(max(k.fx * r / p.depth, Renderer.splatRadiusRange.lowerBound),
+                              Renderer.splatRadiusRange.upperBound)
+        }
+        return s
+    }
+
+    /// Renders rows `rows` into the full-frame buffers (each pixel depends only on the scene and the camera).
+    private func renderRows(_ rows: Range<Int>, camera: Camera, splats: Splats,
+                            rgb: UnsafeMutablePointer<RGB8>, depth: UnsafeMutablePointer<Float>,
+                            ids: UnsafeMutablePointer<UInt32>) {
+        let k = camera.intrinsics
+        let w = k.width
+        let pose = camera.worldFromCamera
+        let o = pose.translation
+        // Mesh: one ray per pixel centre. The camera ray has z = −1, so t along it is the z-depth.
+        if let bvh {
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * BVH.stackSize) { stack in
+                bvh.triangleIds.withUnsafeBufferPointer { triIds in
+                    triangleNormals.withUnsafeBufferPointer { normals in
+                        triangleAlbedo.withUnsafeBufferPointer { albedo in
+                            triangleInstances.withUnsafeBufferPointer { inst in
+                                bvh.withPointers { nodes, tris in
+                                    var ray: (Float, Float, Float, Float, Float, Float) = (o.x, o.y, o.z, 0, 0, 0)
+                                    for y in rows {
+                                        for x in 0..<w {
+                                            let d = pose.applyToDirection(k.cameraRay(x: Float(x) + 0.5, y: Float(y) + 0.5))
+                                            ray.3 = d.x; ray.4 = d.y; ray.5 = d.z
+                                            let hit = withUnsafeBytes(of: &ray) { rb in
+                                                BVH.closestHit(nodes: nodes, tris: tris, stack: stack.baseAddress!,
+                                                               ray: rb.baseAddress!.assumingMemoryBound(to: Float.self),
+                                                               tMax: .infinity)
+                                            }
+                                            guard hit.index != .max else { continue }
+                                            let t = Int(triIds[Int(hit.index)])
+                                            let n = Vec3(normals[3 * t], normals[3 * t + 1], normals[3 * t + 2])
+                                            let c = Vec3(albedo[3 * t], albedo[3 * t + 1], albedo[3 * t + 2])
+                                            let cosine = abs(dot(n, d)) / length(d)
+                                            let p = y * w + x
+                                            rgb[p] = RGB8(unit: c * (Renderer.ambient + Renderer.diffuse * cosine))
+                                            depth[p] = hit.t
+                                            ids[p] = inst[t]
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Points: discs of radius `fx · pointRadius / depth` pixels, nearest wins; ties go to the lower index.
+        guard splats.count > 0 else { return }
+        let h = k.height
+        let y0 = Float(rows.lowerBound), y1 = Float(rows.upperBound)
+        for i in 0..<splats.count {
+            let r = splats.radius[i]
+            guard r > 0 else { continue }
+            let px = splats.x[i], py = splats.y[i], z = splats.depth[i]
+            // Pixel centres (i + 0.5) within r of the splat centre.
+            let rowLo = max((py - r - 0.5).rounded(.up), y0, 0), rowHi = min((py + r - 0.5).rounded(.down), y1 - 1, Float(h - 1))
+            let colLo = max((px - r - 0.5).rounded(.up), 0), colHi = min((px + r - 0.5).rounded(.down), Float(w - 1))
+            guard rowLo <= rowHi, colLo <= colHi else { continue }
+            let r2 = r * r
+            for yy in Int(rowLo)...Int(rowHi) {
+                let dy = Float(yy) + 0.5 - py
+                for xx in Int(colLo)...Int(colHi) {
+                    let dx = Float(xx) + 0.5 - px
+                    guard dx * dx + dy * dy <= r2 else { continue }
+                    let p = yy * w + xx
+                    let current = depth[p]
+                    if current == 0 || z < current {
+                        depth[p] = z
+                        rgb[p] = points.colors[i]
+                        ids[p] = points.instanceIds[i]
+                    }
+                }
+            }
+        }
+    }
+}
