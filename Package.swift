@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "VLNNavigation", dependencies: ["VLNScene"], swiftSettings: optimise),
         .target(name: "VLNSim", dependencies: ["VLNRender", "VLNNavigation", "VLNImage"], swiftSettings: optimise),
         .executableTarget(name: "vlnsim", dependencies: [
-            "VLNSim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VLNSim", "VLNScene", "VLNImage", "VLNCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimise),
         // Test data location and temporary folders, shared by the test targets.
         .target(name: "VLNTestSupport", path: "Sources/VLNTestSupport"),

@@ -9,7 +9,10 @@ public func decodeJSON<T: Decodable>(_ type: T.Type, from data: Data, path: Stri
     do {
         return try JSONDecoder().decode(type, from: data)
     } catch let error as DecodingError {
-        throw VLNError.badFile(path: path, line: jsonLine(of: error, in: data), field: fieldPath(of: error), reason: reason(of: error))
+        if case let .dataCorrupted(ctx) = error, ctx.codingPath.isEmpty, let syntax = syntaxError(in: data) {
+            throw VLNError.badFile(path: path, line: syntax.line, reason: "invalid JSON: \(syntax.message)")
+        }
+        throw VLNError.badFile(path: path, field: fieldPath(of: error), reason: reason(of: error))
     }
 }
 
@@ -65,11 +68,22 @@ private func reason(of error: DecodingError) -> String {
     }
 }
 
-/// For syntax errors Foundation reports a character index; turn it into a 1-based line number.
-private func jsonLine(of error: DecodingError, in data: Data) -> Int? {
-    guard case let .dataCorrupted(ctx) = error, let ns = ctx.underlyingError as NSError?,
-          let index = ns.userInfo["NSJSONSerializationErrorIndex"] as? Int else { return nil }
-    return data.prefix(index).reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+/// A JSON syntax error with its 1-based line: JSONDecoder does not say where, JSONSerialization says
+/// "… around character N" (the index may also come as NSJSONSerializationErrorIndex).
+private func syntaxError(in data: Data) -> (line: Int?, message: String)? {
+    do {
+        _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        return nil
+    } catch {
+        let info = (error as NSError).userInfo
+        let message = (info[NSDebugDescriptionErrorKey] as? String) ?? (error as NSError).localizedDescription
+        var index = info["NSJSONSerializationErrorIndex"] as? Int
+        if index == nil, let r = message.range(of: "character ") {
+            index = Int(message[r.upperBound...].prefix { $0.isNumber })
+        }
+        let line = index.map { i in data.prefix(i).reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) } }
+        return (line, message)
+    }
 }
 
 /// Encodes `value` as pretty, key-sorted JSON with snake_case keys and writes it atomically.

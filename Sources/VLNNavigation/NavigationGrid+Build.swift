@@ -163,10 +163,14 @@ extension NavigationGrid {
             minRef = min(minRef, refY[k]); maxRef = max(maxRef, refY[k])
         }
 
-        // 7. Obstacles: geometry strictly inside (ref + maxClimb, ref + agentHeight) over the cell.
+        // 7. Obstacles: geometry strictly inside (ref + maxClimb, ref + agentHeight) over the cell. The underside of
+        //    an object (a downward-facing, non-floor face) blocks from just below the floor up: a closed box standing
+        //    on the floor (a wardrobe taller than the agent) has no geometry in the band inside its walls, but its
+        //    bottom face at floor level marks the cells it covers as solid.
         let climb = settings.maxClimb, agentH = settings.agentHeight
+        let undersideSlack: Float = 0.05
         var obstacle = [Bool](repeating: false, count: n)
-        let bandLo = minRef + climb, bandHi = maxRef + agentH
+        let bandHi = maxRef + agentH
         let eps: Float = 1e-4      // cell columns are shrunk by this (cells): touching a boundary is not overlap
         let nudge: Float = 1e-3    // faces are moved this far (cells) against their normal: a face on a boundary
                                    // counts in the cell behind it
@@ -174,8 +178,10 @@ extension NavigationGrid {
         poly.reserveCapacity(8); rowPoly.reserveCapacity(8); tmp.reserveCapacity(8); cellPoly.reserveCapacity(8)
         for t in otherTris {
             let (a, b, c) = mesh.corners(t)
-            if max(a.y, b.y, c.y) <= bandLo || min(a.y, b.y, c.y) >= bandHi { continue }
             let nr = mesh.normal(t)
+            let underside = nr.y < -settings.floorMinNormalY && floorFlagByInstance[mesh.triangleInstanceIds[t]] != true
+            let lift = underside ? -undersideSlack : climb
+            if max(a.y, b.y, c.y) <= minRef + lift || min(a.y, b.y, c.y) >= bandHi { continue }
             let off = SIMD2(nr.x, nr.z) * nudge
             poly.removeAll(keepingCapacity: true)
             for p in [a, b, c] {
@@ -202,7 +208,7 @@ extension NavigationGrid {
                     if cellPoly.isEmpty { continue }
                     var yLo = Float.infinity, yHi = -Float.infinity
                     for p in cellPoly { yLo = min(yLo, p.y); yHi = max(yHi, p.y) }
-                    if yHi > refY[k] + climb && yLo < refY[k] + agentH { obstacle[k] = true }
+                    if yHi > refY[k] + lift && yLo < refY[k] + agentH { obstacle[k] = true }
                 }
             }
         }

@@ -32,8 +32,12 @@ public struct TopDownMap {
     private let titleHeight = 22
     private let legendHeight = 22
 
-    public init(scene: Scene, navigation: NavigationGrid, pixelsPerMetre: Float = 48) {
-        self.scene = scene; self.navigation = navigation; self.pixelsPerMetre = pixelsPerMetre
+    /// - Parameter pixelsPerMetre: map resolution; nil picks one that makes the longer side about 720 pixels
+    ///   (clamped to 24…160 px/m).
+    public init(scene: Scene, navigation: NavigationGrid, pixelsPerMetre: Float? = nil) {
+        self.scene = scene; self.navigation = navigation
+        let longer = Float(max(navigation.width, navigation.height)) * navigation.cellSize
+        self.pixelsPerMetre = pixelsPerMetre ?? min(160, max(24, 720 / max(longer, 0.1)))
     }
 
     /// World XZ of the map's top-left corner (the grid's origin).
@@ -82,7 +86,7 @@ public struct TopDownMap {
     public func base(title: String? = nil) -> Canvas {
         let w = Int((extentMetres.x * pixelsPerMetre).rounded(.up)) + 2 * margin
         let h = Int((extentMetres.y * pixelsPerMetre).rounded(.up)) + 2 * margin + titleHeight + legendHeight
-        var canvas = Canvas(width: max(w, 360), height: h, background: Self.outsideColor)
+        var canvas = Canvas(width: max(w, 520), height: h, background: Self.outsideColor)
         // Cells.
         let cellPx = navigation.cellSize * pixelsPerMetre
         for j in 0..<navigation.height {

@@ -51,8 +51,8 @@ struct EpisodeCommand: ParsableCommand {
     @Flag(name: .long, help: "Also write per-step RGB, depth and instance PNGs into OUT/frames.")
     var saveFrames = false
 
-    @Option(name: .long, help: "Top-down map resolution, pixels per metre.")
-    var mapScale: Float = 48
+    @Option(name: .long, help: "Top-down map resolution, pixels per metre (default: the longer side about 720 px).")
+    var mapScale: Float?
 
     func validate() throws {
         if episode == nil && actions == nil && !oracle {
@@ -60,7 +60,7 @@ struct EpisodeCommand: ParsableCommand {
         }
         if actions != nil && oracle { throw ValidationError("--actions and --oracle exclude each other") }
         guard goalRadius > 0, goalRadius.isFinite else { throw ValidationError("--goal-radius must be positive") }
-        guard mapScale >= 4, mapScale <= 400 else { throw ValidationError("--map-scale must be within 4…400 pixels per metre") }
+        if let m = mapScale, !(4...400).contains(m) { throw ValidationError("--map-scale must be within 4…400 pixels per metre") }
         if let h = heading, !h.isFinite { throw ValidationError("--heading must be finite") }
     }
 

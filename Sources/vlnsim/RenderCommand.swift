@@ -103,6 +103,9 @@ struct SceneInfoCommand: ParsableCommand {
 
     @OptionGroup var sceneOptions: SceneOptions
 
+    @Flag(name: .long, help: "List every instance: id, category, centre and size of its bounding box (for scripting events).")
+    var instances = false
+
     func run() throws {
         try reportingErrors {
             let scene = try sceneOptions.loadScene()
@@ -115,11 +118,53 @@ struct SceneInfoCommand: ParsableCommand {
             for i in scene.instances.values { counts[i.category, default: 0] += 1 }
             print("  categories: " + counts.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
             if !scene.regions.isEmpty { print("  regions: " + scene.regions.map(\.label).joined(separator: ", ")) }
+            if instances {
+                for id in scene.instances.keys.sorted() {
+                    guard let info = scene.instances[id], let box = scene.bounds(ofInstance: id) else { continue }
+                    let c = box.center, e = box.extent
+                    let room = scene.region(containing: c)?.label ?? "-"
+                    let name = info.category.padding(toLength: max(18, info.category.count), withPad: " ", startingAt: 0)
+                    print(String(format: "  instance %4u  ", id) + name
+                          + String(format: " centre (%6.2f, %5.2f, %6.2f)  size %.2f × %.2f × %.2f m  in ", c.x, c.y, c.z, e.x, e.y, e.z) + room)
+                }
+            }
             let sim = try Simulator(scene: scene)
             let nav = sim.navigation
             print(String(format: "  navigable area %.2f m² (agent radius %.2f m, height %.2f m, cell %.2f m), %d island(s)",
                          nav.navigableArea, sim.settings.navigation.agentRadius, sim.settings.navigation.agentHeight,
                          sim.settings.navigation.cellSize, nav.islandCount))
+        }
+    }
+}
+
+struct ImageInfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "image-info",
+        abstract: "Describe a PNG or JPEG: size, channels, bit depth and sample range (e.g. a 16-bit depth map in mm).")
+
+    @Argument(help: "A .png, .jpg or .jpeg file.")
+    var path: String
+
+    func run() throws {
+        try reportingErrors {
+            let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
+            let img: DecodedImage
+            switch ext {
+            case "png": img = try PNG.read(path)
+            case "jpg", "jpeg": img = try JPEG.read(path)
+            default: throw VLNError.badFile(path: path, reason: "unknown image extension '\(ext)' (expected png, jpg or jpeg)")
+            }
+            let (lo, hi): (Int, Int) = img.bitDepth == 16
+                ? (Int(img.samples16.min() ?? 0), Int(img.samples16.max() ?? 0))
+                : (Int(img.samples8.min() ?? 0), Int(img.samples8.max() ?? 0))
+            print("\(path): \(img.width)×\(img.height), \(img.channels) channel(s), \(img.bitDepth)-bit, samples \(lo)…\(hi)")
+            if img.bitDepth == 16 && img.channels == 1 {
+                let valid = img.samples16.filter { $0 > 0 }
+                print(String(format: "  as depth: %.1f%% valid; %.3f…%.3f m at 1/1000 (7-Scenes, ScanNet), %.3f…%.3f m at 1/5000 (TUM)",
+                             Double(valid.count) * 100 / Double(max(1, img.samples16.count)),
+                             Double(valid.min() ?? 0) / 1000, Double(valid.max() ?? 0) / 1000,
+                             Double(valid.min() ?? 0) / 5000, Double(valid.max() ?? 0) / 5000))
+            }
         }
     }
 }

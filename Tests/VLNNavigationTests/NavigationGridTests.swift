@@ -53,6 +53,20 @@ final class NavigationGridTests: XCTestCase {
         XCTAssertEqual(grid.cellSize, cs)
     }
 
+    func testAClosedBoxTallerThanTheAgentIsSolidInside() throws {
+        // A 1 × 2 × 1.4 m wardrobe on a 4 × 4 m floor: its walls cross the agent's band, its inside does not; its
+        // bottom face at floor level marks the inside as solid, so no island hides inside it.
+        var b = BoxSceneBuilder()
+        b.floor(x: 0...4, z: 0...4)
+        b.box(Vec3(1.5, 0, 1.3), Vec3(2.5, 2.0, 2.7), "wardrobe")
+        let grid = try NavigationGrid(scene: b.scene)
+        XCTAssertFalse(grid.isNavigable(Vec3(2, 0, 2)))
+        XCTAssertEqual(grid.islandCount, 1)
+        // Area: the floor shrunk by r, minus the wardrobe grown by r (rounded corners ignored: within 2 cell rows).
+        let expected = (4 - 2 * r) * (4 - 2 * r) - (1 + 2 * r) * (1.4 + 2 * r)
+        XCTAssertEqual(grid.navigableArea, expected, accuracy: 2 * 4 * cs * 2)
+    }
+
     func testSceneWithoutFloorThrows() {
         var b = BoxSceneBuilder()
         b.box(Vec3(0, 0, 0), Vec3(1, 1, 1), "box")

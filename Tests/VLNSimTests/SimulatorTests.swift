@@ -29,7 +29,7 @@ final class SimulatorTests: XCTestCase {
         XCTAssertEqual(try AgentAction.parseSequence("1 2 3 0"), [.moveForward, .turnLeft, .turnRight, .stop])
         XCTAssertEqual(try AgentAction.parseSequence("FFl"), [.moveForward, .moveForward, .turnLeft])
         XCTAssertThrowsError(try AgentAction.parseSequence("F X")) { XCTAssertTrue("\($0)".contains("'X'"), "\($0)") }
-        XCTAssertThrowsError(try AgentAction.parseSequence("F 3")) { XCTAssertTrue("\($0)".contains("token 2"), "\($0)") }
+        XCTAssertThrowsError(try AgentAction.parseSequence("F 3F4")) { XCTAssertTrue("\($0)".contains("token 2"), "\($0)") }
     }
 
     func testActionsMoveAndTurnByVLNCEAmounts() throws {

@@ -1,0 +1,131 @@
+import Foundation
+import VLNTestSupport
+import XCTest
+
+/// End-to-end tests of the `vlnsim` executable: run it, check exit status, stdout/stderr and the files it wrote.
+final class CLITests: XCTestCase {
+    struct Run { var status: Int32; var stdout: String; var stderr: String }
+
+    /// The built `vlnsim` binary, in the products folder that holds the test executable.
+    var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("vlnsim").path
+    }
+
+    func vlnsim(_ args: [String]) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+        var env = ProcessInfo.processInfo.environment
+        env["VLNSIM_DATA"] = testDataPath()
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    let house = "scenes/house_0001.json"
+
+    func testHelpListsTheCommands() throws {
+        let r = try vlnsim(["--help"])
+        XCTAssertEqual(r.status, 0)
+        for c in ["episode", "render", "generate-scene", "scene-info", "image-info"] { XCTAssertTrue(r.stdout.contains(c), c) }
+    }
+
+    func testScriptedEpisodeWritesMapJSONAndFramesAndIsDeterministic() throws {
+        let dir = try makeTempDir()
+        let args = ["episode", "--scene", house, "--start=1.0,0,2.0", "--heading", "90", "--actions", "6R 6F R F L 3F S",
+                    "--goal=-2.4,0,-1.2", "--goal-radius", "1", "--save-frames"]
+        let a = try vlnsim(args + ["--out", dir + "/a"])
+        XCTAssertEqual(a.status, 0, a.stderr)
+        let b = try vlnsim(args + ["--out", dir + "/b"])
+        XCTAssertEqual(b.status, 0, b.stderr)
+        let ja = try Data(contentsOf: URL(fileURLWithPath: dir + "/a/trajectory.json"))
+        XCTAssertEqual(ja, try Data(contentsOf: URL(fileURLWithPath: dir + "/b/trajectory.json")))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/a/trajectory.png")),
+                       try Data(contentsOf: URL(fileURLWithPath: dir + "/b/trajectory.png")))
+        let json = try JSONSerialization.jsonObject(with: ja) as! [String: Any]
+        let steps = json["steps"] as! [[String: Any]]
+        XCTAssertEqual(steps.count, 1 + 6 + 6 + 1 + 1 + 1 + 3 + 1)
+        XCTAssertEqual(steps.last?["action"] as? String, "STOP")
+        XCTAssertEqual(json["stopped"] as? Bool, true)
+        // 6 × TURN_RIGHT from heading 90° → 0°, facing −Z; then 6 × MOVE_FORWARD = 1.5 m along −Z.
+        let p6 = steps[12]["position"] as! [Double]
+        XCTAssertEqual(p6[0], 1.0, accuracy: 1e-4)
+        XCTAssertEqual(p6[2], 0.5, accuracy: 1e-4)
+        XCTAssertEqual(filesIn(dir + "/a/frames").filter { $0.hasPrefix("rgb_") }.count, steps.count)
+        XCTAssertEqual(filesIn(dir + "/a").sorted(), ["frames", "trajectory.json", "trajectory.png"])
+        XCTAssertEqual(filesIn(dir).sorted(), ["a", "b"], "no staging folders left")
+    }
+
+    /// Runs a command that must fail: non-zero exit, stderr naming `mentions`, no output folder, no crash.
+    func expectFailure(_ args: [String], mentions: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let dir = try makeTempDir()
+        let r = try vlnsim(args + ["--out", dir + "/out"])
+        XCTAssertNotEqual(r.status, 0, file: file, line: line)
+        XCTAssertLessThan(r.status, 128, "terminated by a signal: a crash", file: file, line: line)
+        for m in mentions { XCTAssertTrue(r.stderr.contains(m), "stderr lacks '\(m)': \(r.stderr)", file: file, line: line) }
+        XCTAssertEqual(filesIn(dir), [], "partial output left behind", file: file, line: line)
+    }
+
+    func testStartOutsideTheNavigableAreaFailsCleanly() throws {
+        try expectFailure(["episode", "--scene", house, "--start=30,0,30", "--actions", "F"], mentions: ["start_position", "not navigable"])
+    }
+
+    func testTruncatedPLYFailsCleanly() throws {
+        let dir = try makeTempDir()
+        let ply = dir + "/cut.ply"
+        let header = "ply\nformat binary_little_endian 1.0\nelement vertex 100\nproperty float x\nproperty float y\nproperty float z\nend_header\n"
+        try (Data(header.utf8) + Data(count: 12 * 40)).write(to: URL(fileURLWithPath: ply))
+        try expectFailure(["episode", "--scene", ply, "--actions", "F"], mentions: ["cut.ply"])
+    }
+
+    func testOBJFaceIndexOutOfRangeFailsCleanly() throws {
+        let dir = try makeTempDir()
+        let obj = dir + "/bad.obj"
+        try Data("v 0 0 0\nv 1 0 0\nv 0 0 1\ng floor\nf 1 2 3\nf 1 2 7\n".utf8).write(to: URL(fileURLWithPath: obj))
+        try expectFailure(["episode", "--scene", obj, "--actions", "F"], mentions: ["bad.obj:6"])
+    }
+
+    func testManifestWithAMissingFieldFailsCleanly() throws {
+        let dir = try makeTempDir()
+        let m = dir + "/scene.json"
+        try Data(#"{"format": "vlnsim-scene", "version": 1, "name": "x", "up_axis": "y", "meshes": [{"file": "a.obj"}]}"#.utf8)
+            .write(to: URL(fileURLWithPath: m))
+        try expectFailure(["episode", "--scene", m, "--actions", "F"], mentions: ["scene.json", "meshes[0].path"])
+    }
+
+    func testBrokenPNGFailsCleanly() throws {
+        let src = try requireDataFile("rgbd-formats/TUM_depth.png")
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: src)))
+        bytes[30] ^= 0xFF  // IHDR's CRC
+        let dir = try makeTempDir()
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/broken.png"))
+        let r = try vlnsim(["image-info", dir + "/broken.png"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("broken.png") && r.stderr.contains("CRC"), r.stderr)
+        let ok = try vlnsim(["image-info", src])
+        XCTAssertEqual(ok.status, 0)
+        XCTAssertTrue(ok.stdout.contains("640×480, 1 channel(s), 16-bit"), ok.stdout)
+    }
+
+    func testBadArgumentsAreUsageErrors() throws {
+        let r = try vlnsim(["episode", "--scene", house])
+        XCTAssertEqual(r.status, 64)  // EX_USAGE from swift-argument-parser's ValidationError
+        XCTAssertTrue(r.stderr.contains("--episode FILE, --actions STRING or --oracle"), r.stderr)
+        try expectFailure(["episode", "--scene", house, "--actions", "F Z"], mentions: ["actions", "'Z'"])
+    }
+
+    func testRenderWritesDepthInMillimetres() throws {
+        let dir = try makeTempDir()
+        let r = try vlnsim(["render", "--scene", house, "--position=1.0,0,2.0", "--heading", "0", "--out", dir + "/v"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(filesIn(dir + "/v").sorted(), ["depth.png", "instance.png", "rgb.png"])
+        let info = try vlnsim(["image-info", dir + "/v/depth.png"])
+        XCTAssertTrue(info.stdout.contains("256×256, 1 channel(s), 16-bit"), info.stdout)
+    }
+}
