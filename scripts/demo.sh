@@ -7,12 +7,12 @@ bin="$(swift build -c release --show-bin-path)/vlnsim"
 data="${VLNSIM_DATA:-../shared/data}"
 
 echo "== generated house: scenes/house_0001.json"
-"$bin" episode --scene scenes/house_0001.json --episode instructions/demo_house_0001.json --out out/demo-house --save-frames
+"$bin" episode --episode instructions/demo_house_0001.json --out out/demo-house --save-frames
 
 scan="$data/scannet-scene0000_00/scene0000_00_labeled_points.ply"
 if [ -f "$scan" ]; then
   echo "== real scan: ScanNet scene0000_00 ($scan)"
-  "$bin" episode --scene scenes/scannet-scene0000_00.json --episode instructions/demo_scannet.json --out out/demo-scannet --save-frames
+  "$bin" episode --episode instructions/demo_scannet.json --out out/demo-scannet --save-frames
 else
   echo "== real scan skipped: $scan not found."
   echo "   Put the ScanNet scene0000_00 labelled PLY there (see ../shared/data/scannet-scene0000_00/SOURCE.md),"

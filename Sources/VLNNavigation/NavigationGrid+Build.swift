@@ -212,14 +212,23 @@ extension NavigationGrid {
                 }
             }
         }
+        // Points: a scan's vertices are sparse over flat surfaces (a decimated mesh keeps few vertices there), so
+        // the cells they mark are closed like the floor (gaps up to 2·floorHoleClosing cells; narrower than the
+        // agent, so no passage is lost) before they join the obstacles.
+        var pointObstacle = [UInt8](repeating: 0, count: n)
         for k in otherPts {
             let p = points.positions[k]
             let g = grid(p)
             let i = Int(g.x), j = Int(g.y)
             if g.x < 0 || g.y < 0 || i >= w || j >= h { continue }
             let m = j * w + i
-            if p.y > refY[m] + climb && p.y < refY[m] + agentH { obstacle[m] = true }
+            if p.y > refY[m] + climb && p.y < refY[m] + agentH { pointObstacle[m] = 1 }
         }
+        if !otherPts.isEmpty && r > 0 {
+            let dilated = squareDilate(pointObstacle, w, h, r)
+            pointObstacle = squareDilate(dilated.map { 1 - $0 }, w, h, r).map { 1 - $0 }
+        }
+        for k in 0..<n where pointObstacle[k] == 1 { obstacle[k] = true }
 
         // 8. Navigable = floor ∧ ¬obstacle, eroded by a disc of agentRadius around every blocking cell (distance
         //    from a cell centre to the nearest point of the blocking cell's square).

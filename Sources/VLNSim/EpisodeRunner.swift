@@ -56,44 +56,50 @@ extension SceneEdit {
     }
 }
 
+/// Chooses the agent's next action from the simulator's current state (a planner, an oracle, a script).
+public typealias Policy = (Simulator) -> AgentAction
+
 extension Simulator {
     /// Runs `episode` from `start`: applies each scene event before the action of its step, takes the
-    /// actions (stopping at STOP), and calls `observer` with the observation after reset and after every action.
+    /// episode's actions — or, with a `policy`, asks it for each action until STOP or `maxSteps` — and calls
+    /// `observer` with the observation after reset and after every action.
     ///
-    /// - Throws: `VLNError.invalidValue` for a start that is not navigable or an event past the last action;
-    ///   whatever `observer` throws.
-    public func run(_ episode: ScriptedEpisode, from start: AgentState,
+    /// - Throws: `VLNError.invalidValue` for a start that is not navigable or a scripted event past the last
+    ///   action; whatever `observer` throws.
+    public func run(_ episode: ScriptedEpisode, from start: AgentState, policy: Policy? = nil, maxSteps: Int = 500,
                     observer: (Observation) throws -> Void = { _ in }) throws -> EpisodeResult {
-        for (k, e) in episode.events.enumerated() where e.step > episode.actions.count {
+        let budget = policy == nil ? episode.actions.count : maxSteps
+        for (k, e) in episode.events.enumerated() where e.step > budget {
             throw VLNError.invalidValue(field: "events[\(k)].step",
-                                        reason: "step \(e.step) is after the episode's last action (\(episode.actions.count) actions)")
+                                        reason: "step \(e.step) is after the episode's last action (\(budget) actions)")
         }
         try reset(to: start)
         let goal = episode.goal
         let shortest = goal.flatMap { navigation.shortestPath(from: agent.position, to: $0.position) }
-        func record(_ action: AgentAction?, collided: Bool, events: [String]) -> TrajectoryStep {
+        func record(_ action: AgentAction?, collided: Bool) -> TrajectoryStep {
             TrajectoryStep(step: stepCount, action: action?.rawValue, position: [agent.position.x, agent.position.y, agent.position.z],
                            rotation: agent.rotation.xyzw, headingDeg: agent.heading.degrees, collided: collided,
                            distanceToGoal: goal.flatMap { navigation.geodesicDistance(from: agent.position, to: $0.position) },
-                           events: events.isEmpty ? nil : events)
+                           events: nil)
         }
-        func applyEvents(at step: Int) throws -> [String] {
+        var steps: [TrajectoryStep] = []
+        for i in 0...budget {
+            // Events of step i happen before action i; they are listed on the state they changed.
             var done: [String] = []
-            for e in episode.events where e.step == step {
+            for e in episode.events where e.step == i {
                 try apply(e.edit)
                 done.append(e.edit.summary)
             }
-            return done
-        }
-        var steps = [record(nil, collided: false, events: try applyEvents(at: 0))]
-        try observer(observe())
-        for (i, action) in episode.actions.enumerated() {
-            let events = i == 0 ? [] : try applyEvents(at: i)
-            if !events.isEmpty { steps[steps.count - 1].events = (steps[steps.count - 1].events ?? []) + events }
+            if i == 0 {
+                steps.append(record(nil, collided: false))
+                try observer(observe())
+            }
+            if !done.isEmpty { steps[steps.count - 1].events = done }
+            if i == budget || stopped { break }
+            let action = policy?(self) ?? episode.actions[i]
             let collided = step(action)
-            steps.append(record(action, collided: collided, events: []))
+            steps.append(record(action, collided: collided))
             try observer(observe())
-            if stopped { break }
         }
         return EpisodeResult(steps: steps, shortestPath: shortest, goal: goal, stopped: stopped)
     }

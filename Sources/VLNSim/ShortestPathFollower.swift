@@ -26,23 +26,16 @@ public struct ShortestPathFollower: Sendable {
         return .moveForward
     }
 
-    /// Runs the follower in `simulator` for at most `maxSteps` actions; returns the actions taken (ending in STOP
-    /// unless the budget ran out).
-    public func actions(in simulator: Simulator, maxSteps: Int = 500) -> [AgentAction] {
-        var taken: [AgentAction] = []
-        var lastPositions: [Vec3] = []
-        while taken.count < maxSteps && !simulator.stopped {
-            var a = nextAction(state: simulator.agent, navigation: simulator.navigation, settings: simulator.settings)
-            // Oscillation guard: if the agent has not moved in the last 24 actions (a full turn), give up and stop.
-            lastPositions.append(simulator.agent.position)
-            if lastPositions.count > 24 {
-                lastPositions.removeFirst()
-                if lastPositions.allSatisfy({ simd_distanceXZ($0, lastPositions[0]) < 1e-4 }) && a != .moveForward { a = .stop }
-            }
-            simulator.step(a)
-            taken.append(a)
+    /// The follower as a `Policy` for `Simulator.run`. It gives up (STOP) after 24 actions in a row without
+    /// moving (a full turn on the spot: the goal is unreachable from here).
+    public func policy() -> Policy {
+        var still = 0
+        var last: Vec3? = nil
+        return { sim in
+            if let l = last, simd_distanceXZ(l, sim.agent.position) < 1e-4 { still += 1 } else { still = 0 }
+            last = sim.agent.position
+            if still >= 24 { return .stop }
+            return nextAction(state: sim.agent, navigation: sim.navigation, settings: sim.settings)
         }
-        return taken
     }
 }
-

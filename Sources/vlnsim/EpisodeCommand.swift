@@ -30,13 +30,16 @@ struct EpisodeCommand: ParsableCommand {
     @Flag(name: .long, help: "Let a shortest-path follower choose the actions (needs a goal, or picks one with --seed).")
     var oracle = false
 
-    @Option(name: .long, help: "Start position x,y,z in metres (world frame, Y up).")
+    @Option(name: .long, help: "Action budget of --oracle.")
+    var maxSteps: Int = 500
+
+    @Option(name: .long, help: "Start position x,y,z in metres (world frame, Y up). Negative values: --start=-1,0,2.")
     var start: Vec3Argument?
 
     @Option(name: .long, help: "Start heading in degrees (0 faces −Z, positive turns left).")
     var heading: Float?
 
-    @Option(name: .long, help: "Goal position x,y,z in metres.")
+    @Option(name: .long, help: "Goal position x,y,z in metres. Negative values: --goal=-1,0,2.")
     var goal: Vec3Argument?
 
     @Option(name: .long, help: "Goal success radius in metres.")
@@ -62,6 +65,7 @@ struct EpisodeCommand: ParsableCommand {
         guard goalRadius > 0, goalRadius.isFinite else { throw ValidationError("--goal-radius must be positive") }
         if let m = mapScale, !(4...400).contains(m) { throw ValidationError("--map-scale must be within 4…400 pixels per metre") }
         if let h = heading, !h.isFinite { throw ValidationError("--heading must be finite") }
+        guard (1...100_000).contains(maxSteps) else { throw ValidationError("--max-steps must be within 1…100000") }
     }
 
     func run() throws {
@@ -80,28 +84,27 @@ struct EpisodeCommand: ParsableCommand {
                 return AgentState(position: p, heading: rng.uniform(-.pi, .pi))
             }()
             if let g = goal { ep.goal = NavigationGoal(position: g.value, radius: goalRadius) }
+            var policy: Policy? = nil
             if oracle {
-                try sim.reset(to: startState)
                 if ep.goal == nil {
+                    try sim.reset(to: startState)
                     let island = sim.navigation.islandID(of: sim.agent.position)
                     guard let g = sim.navigation.randomNavigablePoint(using: &rng, island: island) else {
                         throw VLNError.invalidValue(field: "goal", reason: "no navigable goal on the start's island")
                     }
                     ep.goal = NavigationGoal(position: g, radius: goalRadius)
                 }
-                ep.actions = ShortestPathFollower(goal: ep.goal!.position).actions(in: sim)
+                policy = ShortestPathFollower(goal: ep.goal!.position).policy()
             }
-            // The oracle changed the simulator's scene only if events ran; start again from the loaded scene.
-            let runSim = ep.events.isEmpty ? sim : try Simulator(scene: scene)
             let folder = try OutputFolder(destination: out)
-            let progress = ProgressBar(total: ep.actions.count + 1, label: "episode")
+            let progress = ProgressBar(total: (oracle ? maxSteps : ep.actions.count) + 1, label: "episode")
             var frames = 0
-            let result = try runSim.run(ep, from: startState) { obs in
+            let result = try sim.run(ep, from: startState, policy: policy, maxSteps: maxSteps) { obs in
                 if saveFrames { try obs.writeFrames(to: folder) }
                 frames += 1
                 progress.update(frames)
             }
-            let map = TopDownMap(scene: runSim.scene, navigation: runSim.navigation, pixelsPerMetre: mapScale)
+            let map = TopDownMap(scene: sim.scene, navigation: sim.navigation, pixelsPerMetre: mapScale)
             let image = map.draw(result: result, title: "\(scene.name): \(result.steps.count - 1) actions")
             try PNG.write(image, to: folder.path("trajectory.png"))
             try writeJSON(EpisodeReport(scene: scene.name, instruction: ep.instruction, result: result),
