@@ -42,7 +42,7 @@ public final class OutputFolder {
             let files = fm.enumerator(atPath: staging)?.compactMap { $0 as? String } ?? []
             for rel in files.sorted() {
                 var isDir: ObjCBool = false
-                fm.fileExists(atPath: staging + "/" + rel, isDirectory: &isDir)
+                _ = fm.fileExists(atPath: staging + "/" + rel, isDirectory: &isDir)
                 if isDir.boolValue { try fm.createDirectory(atPath: destination + "/" + rel, withIntermediateDirectories: true); continue }
                 if rename(staging + "/" + rel, destination + "/" + rel) != 0 {
                     throw VLNError.io(path: destination + "/" + rel, reason: String(cString: strerror(errno)))
