@@ -30,16 +30,18 @@ public final class BVH: @unchecked Sendable {
     /// Node layout, 8 × 4 bytes: `minX, minY, minZ, a, maxX, maxY, maxZ, b` where for a leaf `a` is the first
     /// triangle (leaf order) and `b` the triangle count (≥ 1), and for an inner node `a` is the index of the right
     /// child (the left child is the next node) and `b` is 0.
-    @usableFromInline let nodes: [UInt32]
+    /// Nodes and triangle data live in 64-byte-aligned storage owned by the BVH, so that a 32-byte node never
+    /// straddles two cache lines (an Array's elements are only 16-byte aligned).
+    let nodes: UnsafeMutableRawPointer
     /// 9 floats per triangle in leaf order: v0, e1, e2.
-    @usableFromInline let triangleData: [Float]
+    let triangleData: UnsafeMutablePointer<Float>
     /// Original mesh index of each triangle in leaf order.
-    @usableFromInline let triangleIds: [UInt32]
+    let triangleIds: [UInt32]
 
     /// Number of triangles of the mesh.
     public var triangleCount: Int { triangleIds.count }
     /// Number of nodes of the hierarchy (0 for an empty mesh).
-    public var nodeCount: Int { nodes.count / 8 }
+    public let nodeCount: Int
 
     /// Largest depth of the tree the traversal stack supports; the builder never exceeds it.
     static let stackSize = 64
@@ -65,8 +67,13 @@ public final class BVH: @unchecked Sendable {
         precondition(n < Int(UInt32.max))
         var builder = BVHBuilder(corners: triangleCorners)
         builder.build()
-        nodes = builder.nodes
-        var data = [Float](repeating: 0, count: n * 9)
+        nodeCount = builder.nodes.count / 8
+        let nodeStorage = UnsafeMutableRawPointer.allocate(byteCount: max(builder.nodes.count * 4, 64), alignment: 64)
+        builder.nodes.withUnsafeBytes { b in
+            if let base = b.baseAddress { nodeStorage.copyMemory(from: base, byteCount: b.count) }
+        }
+        nodes = nodeStorage
+        let data = UnsafeMutableRawPointer.allocate(byteCount: max(n * 36, 64), alignment: 64).bindMemory(to: Float.self, capacity: max(n * 9, 16))
         var ids = [UInt32](repeating: 0, count: n)
         triangleCorners.withUnsafeBufferPointer { c in
             for (k, i) in builder.order.enumerated() {
@@ -82,6 +89,11 @@ public final class BVH: @unchecked Sendable {
         }
         triangleData = data
         triangleIds = ids
+    }
+
+    deinit {
+        nodes.deallocate()
+        triangleData.deallocate()
     }
 
     /// The nearest hit of the ray `origin + t · direction` with `0 < t < tMax`.
@@ -158,9 +170,8 @@ public final class BVH: @unchecked Sendable {
 
     @inline(__always)
     func withPointers<R>(_ body: (UnsafeRawPointer, UnsafePointer<Float>) -> R) -> R {
-        nodes.withUnsafeBytes { n in
-            triangleData.withUnsafeBufferPointer { t in body(n.baseAddress!, t.baseAddress!) }
-        }
+        // The storage lives as long as `self`, which the caller holds for the duration of `body`.
+        withExtendedLifetime(self) { body(UnsafeRawPointer(nodes), UnsafePointer(triangleData)) }
     }
 
     static func castMany(nodes: UnsafeRawPointer, tris: UnsafePointer<Float>, ids: UnsafePointer<UInt32>,
