@@ -149,10 +149,13 @@ public final class BVH: @unchecked Sendable {
             th.update(repeating: .infinity, count: n); pid.update(repeating: .max, count: n); return
         }
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * BVH.stackSize) { stack in
-            triangleIds.withUnsafeBufferPointer { ids in
-                withPointers { nd, tri in
-                    BVH.castMany(nodes: nd, tris: tri, ids: ids.baseAddress!, stack: stack.baseAddress!,
-                                 rays: r, count: n, tMax: tMax, tHit: th, primitiveIds: pid)
+            withUnsafeTemporaryAllocation(of: SIMD4<Float>.self, capacity: BVH.stackSize) { entries in
+                triangleIds.withUnsafeBufferPointer { ids in
+                    withPointers { nd, tri in
+                        BVH.castMany(nodes: nd, tris: tri, ids: ids.baseAddress!, stack: stack.baseAddress!,
+                                     entries: entries.baseAddress!, rays: r, count: n, tMax: tMax, tHit: th,
+                                     primitiveIds: pid)
+                    }
                 }
             }
         }
@@ -174,17 +177,133 @@ public final class BVH: @unchecked Sendable {
         withExtendedLifetime(self) { body(UnsafeRawPointer(nodes), UnsafePointer(triangleData)) }
     }
 
+    /// Casts rays in packets of 4 consecutive rays (Open3D's pinhole rays are row-major, so neighbours are
+    /// coherent), the remainder one by one.
     static func castMany(nodes: UnsafeRawPointer, tris: UnsafePointer<Float>, ids: UnsafePointer<UInt32>,
-                         stack: UnsafeMutablePointer<UInt32>, rays: UnsafePointer<Float>, count: Int, tMax: Float,
+                         stack: UnsafeMutablePointer<UInt32>, entries: UnsafeMutablePointer<SIMD4<Float>>,
+                         rays: UnsafePointer<Float>, count: Int, tMax: Float,
                          tHit: UnsafeMutablePointer<Float>, primitiveIds: UnsafeMutablePointer<UInt32>) {
-        for i in 0..<count {
+        var i = 0
+        while i + 4 <= count {
+            let (t, index) = closestHit4(nodes: nodes, tris: tris, stack: stack, entries: entries,
+                                         rays: rays + 6 * i, tMax: SIMD4(repeating: tMax))
+            for lane in 0..<4 {
+                if index[lane] != UInt32.max {
+                    tHit[i + lane] = t[lane]; primitiveIds[i + lane] = ids[Int(index[lane])]
+                } else {
+                    tHit[i + lane] = .infinity; primitiveIds[i + lane] = .max
+                }
+            }
+            i += 4
+        }
+        while i < count {
             let r = closestHit(nodes: nodes, tris: tris, stack: stack, ray: rays + 6 * i, tMax: tMax)
             if r.index != UInt32.max {
                 tHit[i] = r.t; primitiveIds[i] = ids[Int(r.index)]
             } else {
                 tHit[i] = .infinity; primitiveIds[i] = .max
             }
+            i += 1
         }
+    }
+
+    @inline(__always) static func vmin(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> { a.replacing(with: b, where: b .< a) }
+    @inline(__always) static func vmax(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> { a.replacing(with: b, where: b .> a) }
+    @inline(__always) static func hmin(_ a: SIMD4<Float>) -> Float {
+        let m = vmin(a, SIMD4(a[2], a[3], a[0], a[1]))
+        return fmin(m[0], m[1])
+    }
+
+    /// The packet kernel: nearest hits of 4 rays traversed together (one SIMD lane per ray; a node is visited if
+    /// any lane's ray enters it before that lane's nearest hit so far). Per lane, the arithmetic of the box and
+    /// triangle tests is that of `closestHit`, so the hits are the same (up to which of two triangles at exactly
+    /// the same t is reported). Returns leaf-order triangle indices, `UInt32.max` for a miss.
+    /// - Parameters:
+    ///   - rays: 4 consecutive rays `[ox, oy, oz, dx, dy, dz]`.
+    ///   - stack: `stackSize` node indices; `entries`: `stackSize` entry-distance vectors.
+    @inline(__always)
+    static func closestHit4(nodes: UnsafeRawPointer, tris: UnsafePointer<Float>, stack: UnsafeMutablePointer<UInt32>,
+                            entries: UnsafeMutablePointer<SIMD4<Float>>, rays r: UnsafePointer<Float>,
+                            tMax: SIMD4<Float>) -> (t: SIMD4<Float>, index: SIMD4<UInt32>) {
+        let ox = SIMD4(r[0], r[6], r[12], r[18]), oy = SIMD4(r[1], r[7], r[13], r[19]), oz = SIMD4(r[2], r[8], r[14], r[20])
+        let dx = SIMD4(r[3], r[9], r[15], r[21]), dy = SIMD4(r[4], r[10], r[16], r[22]), dz = SIMD4(r[5], r[11], r[17], r[23])
+        let ix = SIMD4(safeInverse(dx[0]), safeInverse(dx[1]), safeInverse(dx[2]), safeInverse(dx[3]))
+        let iy = SIMD4(safeInverse(dy[0]), safeInverse(dy[1]), safeInverse(dy[2]), safeInverse(dy[3]))
+        let iz = SIMD4(safeInverse(dz[0]), safeInverse(dz[1]), safeInverse(dz[2]), safeInverse(dz[3]))
+        let zero = SIMD4<Float>(repeating: 0), inf = SIMD4<Float>(repeating: .infinity)
+        var best = tMax
+        var bestIndex = SIMD4<UInt32>(repeating: .max)
+
+        /// Per lane: the entry distance into `node`'s box, +∞ where the ray misses it within `[0, best]`.
+        @inline(__always) func entry(_ node: UInt32) -> SIMD4<Float> {
+            let p = (nodes + Int(node) &* 32).assumingMemoryBound(to: Float.self)
+            let t0x = (SIMD4(repeating: p[0]) - ox) * ix, t1x = (SIMD4(repeating: p[4]) - ox) * ix
+            let t0y = (SIMD4(repeating: p[1]) - oy) * iy, t1y = (SIMD4(repeating: p[5]) - oy) * iy
+            let t0z = (SIMD4(repeating: p[2]) - oz) * iz, t1z = (SIMD4(repeating: p[6]) - oz) * iz
+            let tn = vmax(vmax(vmin(t0x, t1x), vmin(t0y, t1y)), vmax(vmin(t0z, t1z), zero))
+            let tf = vmin(vmin(vmax(t0x, t1x), vmax(t0y, t1y)), vmin(vmax(t0z, t1z), best))
+            return inf.replacing(with: tn, where: tn .<= tf)
+        }
+
+        if !any(entry(0) .< inf) { return (best, bestIndex) }
+        var sp = 0
+        var node: UInt32 = 0
+        while true {
+            let header = (nodes + Int(node) &* 32).assumingMemoryBound(to: UInt32.self)
+            let a = header[3], cnt = header[7]
+            if cnt == 0 {
+                let left = node &+ 1, right = a
+                let tl = entry(left), tr = entry(right)
+                let hitL = any(tl .< inf), hitR = any(tr .< inf)
+                if hitL {
+                    if hitR {
+                        if hmin(tl) <= hmin(tr) {
+                            stack[sp] = right; entries[sp] = tr; node = left
+                        } else {
+                            stack[sp] = left; entries[sp] = tl; node = right
+                        }
+                        sp &+= 1
+                    } else {
+                        node = left
+                    }
+                    continue
+                } else if hitR {
+                    node = right
+                    continue
+                }
+            } else {
+                var k = Int(a)
+                let end = k &+ Int(cnt)
+                while k < end {
+                    let q = tris + k &* 9
+                    let e1x = SIMD4(repeating: q[3]), e1y = SIMD4(repeating: q[4]), e1z = SIMD4(repeating: q[5])
+                    let e2x = SIMD4(repeating: q[6]), e2y = SIMD4(repeating: q[7]), e2z = SIMD4(repeating: q[8])
+                    let px = dy * e2z - dz * e2y, py = dz * e2x - dx * e2z, pz = dx * e2y - dy * e2x
+                    let det = e1x * px + e1y * py + e1z * pz
+                    // det = 0 gives an infinite or NaN u below, which fails the range test.
+                    let inv = SIMD4<Float>(repeating: 1) / det
+                    let tx = ox - SIMD4(repeating: q[0]), ty = oy - SIMD4(repeating: q[1]), tz = oz - SIMD4(repeating: q[2])
+                    let u = (tx * px + ty * py + tz * pz) * inv
+                    let qx = ty * e1z - tz * e1y, qy = tz * e1x - tx * e1z, qz = tx * e1y - ty * e1x
+                    let v = (dx * qx + dy * qy + dz * qz) * inv
+                    let t = (e2x * qx + e2y * qy + e2z * qz) * inv
+                    let hit = (u .>= zero) .& (u .<= 1) .& (v .>= zero) .& (u + v .<= 1) .& (t .> zero) .& (t .< best)
+                    if any(hit) {
+                        best = best.replacing(with: t, where: hit)
+                        bestIndex = bestIndex.replacing(with: UInt32(truncatingIfNeeded: k), where: hit)
+                    }
+                    k &+= 1
+                }
+            }
+            // Pop the next node that some lane can still reach before its nearest hit.
+            var found = false
+            while sp > 0 {
+                sp &-= 1
+                if any(entries[sp] .< best) { node = stack[sp]; found = true; break }
+            }
+            if !found { break }
+        }
+        return (best, bestIndex)
     }
 
     /// The traversal kernel: nearest hit of one ray. Returns the hit's leaf-order triangle index, or

@@ -91,10 +91,15 @@ final class BVHTests: XCTestCase {
         let bvh = BVH(mesh: mesh)
         XCTAssertEqual(bvh.triangleCount, 3000)
         var hits = 0, checked = 0
+        var rays = [Float]()
+        var expectedT = [Float](), expectedIds = [UInt32]()
         for _ in 0..<1000 {
             let o = Vec3(rng.uniform(-6, 6), rng.uniform(-6, 6), rng.uniform(-6, 6))
             let d = Vec3(rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(-1, 1))
             let expected = bruteForce(mesh, origin: o, direction: d)
+            rays += [o.x, o.y, o.z, d.x, d.y, d.z]
+            expectedT.append(expected?.t ?? .infinity)
+            expectedIds.append(expected.map { UInt32($0.triangleIndex) } ?? .max)
             let got = bvh.intersect(origin: o, direction: d)
             checked += 1
             guard let e = expected else { XCTAssertNil(got, "ray \(checked): BVH hit, brute force missed"); continue }
@@ -108,6 +113,57 @@ final class BVHTests: XCTestCase {
         }
         XCTAssertGreaterThan(hits, 200, "the stress run should hit often")
         XCTAssertLessThan(hits, 1000, "and miss sometimes")
+
+        // The batch call (4-ray packets, incoherent here) finds the same hits.
+        var t = [Float](repeating: 0, count: 1000)
+        var ids = [UInt32](repeating: 0, count: 1000)
+        rays.withUnsafeBufferPointer { r in
+            t.withUnsafeMutableBufferPointer { tp in
+                ids.withUnsafeMutableBufferPointer { ip in bvh.castRays(r, tHit: tp, primitiveIds: ip) }
+            }
+        }
+        XCTAssertEqual(ids, expectedIds)
+        for i in 0..<1000 where expectedT[i].isFinite { XCTAssertEqual(t[i], expectedT[i], accuracy: 1e-4) }
+        XCTAssertEqual(t.filter(\.isInfinite).count, expectedT.filter(\.isInfinite).count)
+    }
+
+    /// Coherent batches, as from a pinhole camera: the packet path agrees with one-ray-at-a-time `intersect`,
+    /// bit for bit, including a remainder that is not a multiple of 4 and a tMax that cuts some hits.
+    func testCastRaysMatchesIntersectOnCameraRays() {
+        let mesh = RendererTests.boxRoom().mesh
+        let bvh = BVH(mesh: mesh)
+        let k = CameraIntrinsics(width: 37, height: 29, hfov: Float(100).radians)
+        let pose = RigidTransform(rotation: Quaternion(heading: 0.7), translation: Vec3(0.5, 1.5, 1.0))
+        var rays = [Float]()
+        for y in 0..<k.height {
+            for x in 0..<k.width {
+                let d = pose.applyToDirection(k.cameraRay(x: Float(x) + 0.5, y: Float(y) + 0.5))
+                rays += [pose.translation.x, pose.translation.y, pose.translation.z, d.x, d.y, d.z]
+            }
+        }
+        let n = k.width * k.height
+        XCTAssertNotEqual(n % 4, 0)
+        for tMax in [Float.infinity, 2.2] {
+            var t = [Float](repeating: 0, count: n)
+            var ids = [UInt32](repeating: 0, count: n)
+            rays.withUnsafeBufferPointer { r in
+                t.withUnsafeMutableBufferPointer { tp in
+                    ids.withUnsafeMutableBufferPointer { ip in bvh.castRays(r, tHit: tp, primitiveIds: ip, tMax: tMax) }
+                }
+            }
+            var misses = 0
+            for i in 0..<n {
+                let hit = bvh.intersect(origin: Vec3(rays[6 * i], rays[6 * i + 1], rays[6 * i + 2]),
+                                        direction: Vec3(rays[6 * i + 3], rays[6 * i + 4], rays[6 * i + 5]), tMax: tMax)
+                XCTAssertEqual(t[i], hit?.t ?? .infinity, "ray \(i)")
+                if hit == nil { misses += 1; XCTAssertEqual(ids[i], .max) }
+                else if let h = hit, ids[i] != UInt32(h.triangleIndex) {
+                    // Only a hit on the shared diagonal of a face's two triangles may go either way.
+                    XCTAssertEqual(mesh.triangleInstanceIds[Int(ids[i])], mesh.triangleInstanceIds[h.triangleIndex], "ray \(i)")
+                }
+            }
+            XCTAssertEqual(misses == 0, tMax == .infinity, "the closed room is always hit; tMax 2.2 cuts some hits")
+        }
     }
 
     /// Möller–Trumbore over every triangle, both faces, hits with 0 < t < tMax.
