@@ -148,16 +148,35 @@ public final class BVH: @unchecked Sendable {
         guard !triangleIds.isEmpty else {
             th.update(repeating: .infinity, count: n); pid.update(repeating: .max, count: n); return
         }
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * BVH.stackSize) { stack in
-            withUnsafeTemporaryAllocation(of: SIMD4<Float>.self, capacity: BVH.stackSize) { entries in
-                triangleIds.withUnsafeBufferPointer { ids in
-                    withPointers { nd, tri in
-                        BVH.castMany(nodes: nd, tris: tri, ids: ids.baseAddress!, stack: stack.baseAddress!,
-                                     entries: entries.baseAddress!, rays: r, count: n, tMax: tMax, tHit: th,
-                                     primitiveIds: pid)
-                    }
+        BVH.withScratch { scratch in
+            triangleIds.withUnsafeBufferPointer { ids in
+                withPointers { nd, tri in
+                    BVH.castMany(nodes: nd, tris: tri, ids: ids.baseAddress!, stack: scratch.stack,
+                                 entries: scratch.entries, rays: r, count: n, tMax: tMax, tHit: th, primitiveIds: pid)
                 }
             }
+        }
+    }
+
+    /// Per-thread scratch memory of the traversal kernels: the node stack, the packet kernel's entry distances
+    /// and room for one packet of rays. Lives on the stack of the calling thread for the duration of `body`.
+    struct Scratch {
+        /// `2 · stackSize` words: node indices, then the single-ray kernel's entry distances.
+        var stack: UnsafeMutablePointer<UInt32>
+        /// `stackSize` entry-distance vectors of the packet kernel.
+        var entries: UnsafeMutablePointer<SIMD4<Float>>
+        /// 24 floats: 4 rays `[ox, oy, oz, dx, dy, dz]`.
+        var rays: UnsafeMutablePointer<Float>
+    }
+
+    @inline(__always) static func withScratch<R>(_ body: (Scratch) -> R) -> R {
+        let entryBytes = stackSize * MemoryLayout<SIMD4<Float>>.stride
+        let stackBytes = 2 * stackSize * MemoryLayout<UInt32>.stride
+        return withUnsafeTemporaryAllocation(byteCount: entryBytes + stackBytes + 24 * 4, alignment: 16) { raw in
+            let base = raw.baseAddress!
+            return body(Scratch(stack: (base + entryBytes).bindMemory(to: UInt32.self, capacity: 2 * stackSize),
+                                entries: base.bindMemory(to: SIMD4<Float>.self, capacity: stackSize),
+                                rays: (base + entryBytes + stackBytes).bindMemory(to: Float.self, capacity: 24)))
         }
     }
 

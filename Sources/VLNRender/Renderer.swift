@@ -136,31 +136,38 @@ public final class Renderer: @unchecked Sendable {
         let o = pose.translation
         // Mesh: one ray per pixel centre. The camera ray has z = −1, so t along it is the z-depth.
         if let bvh {
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * BVH.stackSize) { stack in
+            BVH.withScratch { scratch in
                 bvh.triangleIds.withUnsafeBufferPointer { triIds in
                     triangleNormals.withUnsafeBufferPointer { normals in
                         triangleAlbedo.withUnsafeBufferPointer { albedo in
                             triangleInstances.withUnsafeBufferPointer { inst in
                                 bvh.withPointers { nodes, tris in
-                                    var ray: (Float, Float, Float, Float, Float, Float) = (o.x, o.y, o.z, 0, 0, 0)
+                                    let rays = scratch.rays
                                     for y in rows {
-                                        for x in 0..<w {
-                                            let d = pose.applyToDirection(k.cameraRay(x: Float(x) + 0.5, y: Float(y) + 0.5))
-                                            ray.3 = d.x; ray.4 = d.y; ray.5 = d.z
-                                            let hit = withUnsafeBytes(of: &ray) { rb in
-                                                BVH.closestHit(nodes: nodes, tris: tris, stack: stack.baseAddress!,
-                                                               ray: rb.baseAddress!.assumingMemoryBound(to: Float.self),
-                                                               tMax: .infinity)
+                                        // Packets of 4 neighbouring pixels of a row (the last one padded by
+                                        // repeating its last pixel); a pixel's result does not depend on its packet.
+                                        for x0 in stride(from: 0, to: w, by: 4) {
+                                            for lane in 0..<4 {
+                                                let x = min(x0 + lane, w - 1)
+                                                let d = pose.applyToDirection(k.cameraRay(x: Float(x) + 0.5, y: Float(y) + 0.5))
+                                                let r = rays + 6 * lane
+                                                r[0] = o.x; r[1] = o.y; r[2] = o.z; r[3] = d.x; r[4] = d.y; r[5] = d.z
                                             }
-                                            guard hit.index != .max else { continue }
-                                            let t = Int(triIds[Int(hit.index)])
-                                            let n = Vec3(normals[3 * t], normals[3 * t + 1], normals[3 * t + 2])
-                                            let c = Vec3(albedo[3 * t], albedo[3 * t + 1], albedo[3 * t + 2])
-                                            let cosine = abs(dot(n, d)) / length(d)
-                                            let p = y * w + x
-                                            rgb[p] = RGB8(unit: c * (Renderer.ambient + Renderer.diffuse * cosine))
-                                            depth[p] = hit.t
-                                            ids[p] = inst[t]
+                                            let hits = BVH.closestHit4(nodes: nodes, tris: tris, stack: scratch.stack,
+                                                                       entries: scratch.entries, rays: rays,
+                                                                       tMax: SIMD4(repeating: .infinity))
+                                            for lane in 0..<min(4, w - x0) where hits.index[lane] != .max {
+                                                let t = Int(triIds[Int(hits.index[lane])])
+                                                let r = rays + 6 * lane
+                                                let d = Vec3(r[3], r[4], r[5])
+                                                let n = Vec3(normals[3 * t], normals[3 * t + 1], normals[3 * t + 2])
+                                                let c = Vec3(albedo[3 * t], albedo[3 * t + 1], albedo[3 * t + 2])
+                                                let cosine = abs(dot(n, d)) / length(d)
+                                                let p = y * w + x0 + lane
+                                                rgb[p] = RGB8(unit: c * (Renderer.ambient + Renderer.diffuse * cosine))
+                                                depth[p] = hits.t[lane]
+                                                ids[p] = inst[t]
+                                            }
                                         }
                                     }
                                 }
