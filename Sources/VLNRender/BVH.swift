@@ -169,14 +169,15 @@ public final class BVH: @unchecked Sendable {
         var rays: UnsafeMutablePointer<Float>
     }
 
+    /// Two blocks of at most 1 KiB each, which `withUnsafeTemporaryAllocation` places on the stack (a larger block
+    /// would go to the heap).
     @inline(__always) static func withScratch<R>(_ body: (Scratch) -> R) -> R {
-        let entryBytes = stackSize * MemoryLayout<SIMD4<Float>>.stride
-        let stackBytes = 2 * stackSize * MemoryLayout<UInt32>.stride
-        return withUnsafeTemporaryAllocation(byteCount: entryBytes + stackBytes + 24 * 4, alignment: 16) { raw in
-            let base = raw.baseAddress!
-            return body(Scratch(stack: (base + entryBytes).bindMemory(to: UInt32.self, capacity: 2 * stackSize),
-                                entries: base.bindMemory(to: SIMD4<Float>.self, capacity: stackSize),
-                                rays: (base + entryBytes + stackBytes).bindMemory(to: Float.self, capacity: 24)))
+        withUnsafeTemporaryAllocation(of: SIMD4<Float>.self, capacity: stackSize) { entries in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * stackSize + 24) { words in
+                let stack = words.baseAddress!
+                let rays = UnsafeMutableRawPointer(stack + 2 * stackSize).bindMemory(to: Float.self, capacity: 24)
+                return body(Scratch(stack: stack, entries: entries.baseAddress!, rays: rays))
+            }
         }
     }
 
@@ -254,7 +255,9 @@ public final class BVH: @unchecked Sendable {
         var bestIndex = SIMD4<UInt32>(repeating: .max)
 
         /// Per lane: the entry distance into `node`'s box, +∞ where the ray misses it within `[0, best]`.
-        @inline(__always) func entry(_ node: UInt32) -> SIMD4<Float> {
+        // `best` is passed in rather than captured: a captured `var` may be boxed on the heap where this kernel is
+        // not inlined.
+        @inline(__always) func entry(_ node: UInt32, _ best: SIMD4<Float>) -> SIMD4<Float> {
             let p = (nodes + Int(node) &* 32).assumingMemoryBound(to: Float.self)
             let t0x = (SIMD4(repeating: p[0]) - ox) * ix, t1x = (SIMD4(repeating: p[4]) - ox) * ix
             let t0y = (SIMD4(repeating: p[1]) - oy) * iy, t1y = (SIMD4(repeating: p[5]) - oy) * iy
@@ -264,7 +267,7 @@ public final class BVH: @unchecked Sendable {
             return inf.replacing(with: tn, where: tn .<= tf)
         }
 
-        if !any(entry(0) .< inf) { return (best, bestIndex) }
+        if !any(entry(0, best) .< inf) { return (best, bestIndex) }
         var sp = 0
         var node: UInt32 = 0
         while true {
@@ -272,7 +275,7 @@ public final class BVH: @unchecked Sendable {
             let a = header[3], cnt = header[7]
             if cnt == 0 {
                 let left = node &+ 1, right = a
-                let tl = entry(left), tr = entry(right)
+                let tl = entry(left, best), tr = entry(right, best)
                 let hitL = any(tl .< inf), hitR = any(tr .< inf)
                 if hitL {
                     if hitR {
