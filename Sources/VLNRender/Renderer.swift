@@ -22,6 +22,9 @@ public struct RenderedFrame: Equatable, Sendable {
 /// Shading: `albedo · (0.35 + 0.65 · |n · v|)` with `n` the triangle's normal and `v` the unit viewing ray (a
 /// headlight; both faces are lit). Points keep their colour. The output depends only on the scene and the camera:
 /// any `threadCount` gives bit-identical frames.
+///
+/// `render` may be called from several threads at once; `update(scene:)` and setting `threadCount` must not run
+/// concurrently with `render`.
 public final class Renderer: @unchecked Sendable {
     /// Colour of pixels that see nothing: a neutral dark grey.
     public static let background = RGB8(48, 48, 48)
@@ -30,7 +33,9 @@ public final class Renderer: @unchecked Sendable {
     /// Smallest and largest splat radius of a point, pixels.
     public static let splatRadiusRange: ClosedRange<Float> = 1...16
 
-    /// Threads used by `render` (row bands, `DispatchQueue.concurrentPerform`); 1 renders on the calling thread.
+    /// Threads used by `render`: ≤ 1 renders on the calling thread; otherwise the frame is cut into
+    /// `4 · threadCount` row bands run by `DispatchQueue.concurrentPerform` (at most the machine's core count run at
+    /// once). The result does not depend on it.
     public var threadCount: Int = 2
 
     /// The hierarchy over the scene's mesh, nil when the scene has no triangles.
@@ -54,7 +59,8 @@ public final class Renderer: @unchecked Sendable {
         normals.reserveCapacity(3 * mesh.triangleCount); albedo.reserveCapacity(3 * mesh.triangleCount)
         for i in 0..<mesh.triangleCount {
             let n = mesh.normal(i), c = mesh.triangleColors[i].unit
-            normals += [n.x, n.y, n.z]; albedo += [c.x, c.y, c.z]
+            normals.append(n.x); normals.append(n.y); normals.append(n.z)
+            albedo.append(c.x); albedo.append(c.y); albedo.append(c.z)
         }
         triangleNormals = normals; triangleAlbedo = albedo
         triangleInstances = mesh.triangleInstanceIds
