@@ -49,17 +49,17 @@ final class RaycastFixture: @unchecked Sendable {
         }
     }
 
-    /// The fraction of rays that hit; fails the run if it differs from Open3D's by more than 0.1 %.
+    /// The fraction of rays that hit; stops the run if it differs from Open3D's by more than 0.1 % (`fatalError`,
+    /// not `precondition`, which `-Ounchecked` removes).
     func checkedHitFraction() -> Double {
         var hits = 0
         for (t, p) in zip(tHit, primitiveIds) where t.isFinite {
-            precondition(p != .max, "raycast_256: finite t with no primitive id")
+            if p == .max { fatalError("raycast_256: finite t with no primitive id") }
             hits += 1
         }
         let fraction = Double(hits) / Double(rayCount)
-        if let expected = expectedHitFraction {
-            precondition(abs(fraction - expected) <= 0.001,
-                         "raycast_256: hit fraction \(fraction) differs from Open3D's \(expected) by more than 0.1 %")
+        if let expected = expectedHitFraction, abs(fraction - expected) > 0.001 {
+            fatalError("raycast_256: hit fraction \(fraction) differs from Open3D's \(expected) by more than 0.1 %")
         }
         return fraction
     }
@@ -99,7 +99,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("render_vlnce_256", configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal]),
               closure: { (benchmark: Benchmark, fixture: (Renderer, Camera)) in
         let frame = fixture.0.render(camera: fixture.1)
-        precondition(!frame.depth.pixels.contains(0), "render_vlnce_256: a pixel saw nothing inside the closed room")
+        if frame.depth.pixels.contains(0) { fatalError("render_vlnce_256: a pixel saw nothing inside the closed room") }
         blackHole(frame)
     }, setup: {
         let dir = ProcessInfo.processInfo.environment["ANCHOR_OUT"] ?? "/tmp/vlnsim-anchors"
