@@ -151,7 +151,8 @@ public final class Renderer: @unchecked Sendable {
                                     let rays = scratch.rays
                                     for y in rows {
                                         // Packets of 4 neighbouring pixels of a row (the last one padded by
-                                        // repeating its last pixel); a pixel's result does not depend on its packet.
+                                        // repeating its last pixel). Packets are fixed by the pixel grid, not by
+                                        // the bands, so the frame does not depend on the thread count.
                                         for x0 in stride(from: 0, to: w, by: 4) {
                                             for lane in 0..<4 {
                                                 let x = min(x0 + lane, w - 1)
