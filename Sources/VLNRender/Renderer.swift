@@ -84,6 +84,16 @@ public final class Renderer: @unchecked Sendable {
         let splats = projectPoints(camera: camera)
         let bands = threadCount <= 1 ? 1 : min(h, 4 * threadCount)
         let rowsPerBand = (h + bands - 1) / bands
+        // The points whose splats reach each band, in index order (which decides ties), so that a band does not
+        // scan the whole cloud.
+        var bandPoints = [[UInt32]](repeating: [], count: bands)
+        for i in 0..<splats.count where splats.radius[i] > 0 {
+            let r = splats.radius[i], px = splats.x[i], py = splats.y[i]
+            let rowLo = max((py - r - 0.5).rounded(.up), 0), rowHi = min((py + r - 0.5).rounded(.down), Float(h - 1))
+            let colLo = max((px - r - 0.5).rounded(.up), 0), colHi = min((px + r - 0.5).rounded(.down), Float(w - 1))
+            guard rowLo <= rowHi, colLo <= colHi else { continue }
+            for b in (Int(rowLo) / rowsPerBand)...(Int(rowHi) / rowsPerBand) { bandPoints[b].append(UInt32(i)) }
+        }
         rgb.withUnsafeMutableBufferPointer { rgbP in
             depth.withUnsafeMutableBufferPointer { depthP in
                 ids.withUnsafeMutableBufferPointer { idP in
@@ -91,7 +101,7 @@ public final class Renderer: @unchecked Sendable {
                     let renderBand = { (band: Int) in
                         let y0 = band * rowsPerBand, y1 = min(h, y0 + rowsPerBand)
                         if y0 < y1 {
-                            self.renderRows(y0..<y1, camera: camera, splats: splats,
+                            self.renderRows(y0..<y1, camera: camera, splats: splats, visiblePoints: bandPoints[band],
                                             rgb: out.0, depth: out.1, ids: out.2)
                         }
                     }
@@ -133,7 +143,7 @@ public final class Renderer: @unchecked Sendable {
     }
 
     /// Renders rows `rows` into the full-frame buffers (each pixel depends only on the scene and the camera).
-    private func renderRows(_ rows: Range<Int>, camera: Camera, splats: Splats,
+    private func renderRows(_ rows: Range<Int>, camera: Camera, splats: Splats, visiblePoints: [UInt32],
                             rgb: UnsafeMutablePointer<RGB8>, depth: UnsafeMutablePointer<Float>,
                             ids: UnsafeMutablePointer<UInt32>) {
         let k = camera.intrinsics
@@ -185,12 +195,12 @@ public final class Renderer: @unchecked Sendable {
             }
         }
         // Points: discs of radius `fx · pointRadius / depth` pixels, nearest wins; ties go to the lower index.
-        guard splats.count > 0 else { return }
+        guard !visiblePoints.isEmpty else { return }
         let h = k.height
         let y0 = Float(rows.lowerBound), y1 = Float(rows.upperBound)
-        for i in 0..<splats.count {
+        for point in visiblePoints {
+            let i = Int(point)
             let r = splats.radius[i]
-            guard r > 0 else { continue }
             let px = splats.x[i], py = splats.y[i], z = splats.depth[i]
             // Pixel centres (i + 0.5) within r of the splat centre.
             let rowLo = max((py - r - 0.5).rounded(.up), y0, 0), rowHi = min((py + r - 0.5).rounded(.down), y1 - 1, Float(h - 1))
