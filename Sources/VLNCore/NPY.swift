@@ -43,7 +43,7 @@ public struct NPYArray: Sendable {
     /// Parses the bytes of a `.npy` file; `path` is only used in error messages.
     /// - Throws: `VLNError.badFile` as `init(contentsOf:)`.
     public init(npyData bytes: Data, path: String = "<data>") throws {
-        let b = [UInt8](bytes)
+        let b = [UInt8](bytes.prefix(12))  // magic, version, header length; the rest is sliced, not copied
         func bad(_ field: String, _ reason: String) -> VLNError { .badFile(path: path, field: field, reason: reason) }
         guard b.count >= 10, b[0] == 0x93, Array(b[1..<6]) == Array("NUMPY".utf8) else {
             throw bad("magic", "not a NumPy .npy file (no \\x93NUMPY magic)")
@@ -60,8 +60,9 @@ public struct NPYArray: Sendable {
             throw bad("version", "unsupported format version \(major).\(b[7]) (supported: 1.0, 2.0, 3.0)")
         }
         let dataStart = headerStart + headerLength
-        guard dataStart <= b.count else { throw bad("header", "header length \(headerLength) runs past the end of the file") }
-        guard let header = String(bytes: b[headerStart..<dataStart], encoding: .utf8) else {
+        guard dataStart <= bytes.count else { throw bad("header", "header length \(headerLength) runs past the end of the file") }
+        let headerBytes = bytes[(bytes.startIndex + headerStart)..<(bytes.startIndex + dataStart)]
+        guard let header = String(bytes: headerBytes, encoding: .utf8) else {
             throw bad("header", "header is not text")
         }
         let dict = try NPYArray.parseHeader(header, bad)
@@ -84,7 +85,7 @@ public struct NPYArray: Sendable {
         }
         let (byteCount, overflow2) = count.multipliedReportingOverflow(by: dtype.size)
         guard !overflow, !overflow2 else { throw bad("shape", "element count overflows: \(shape)") }
-        let available = b.count - dataStart
+        let available = bytes.count - dataStart
         guard available == byteCount else {
             throw bad("data", "shape \(shape) of \(descr) needs \(byteCount) bytes, the file holds \(available)")
         }

@@ -59,6 +59,8 @@ final class NPYTests: XCTestCase {
         XCTAssertEqual(field(Self.npy(descr: "<f4", shape: "(3,)", payload: four)), "data")
         XCTAssertEqual(field(Self.npy(descr: "<f4", shape: "(a,)", payload: four)), "shape")
         XCTAssertEqual(field(Data("not numpy at all".utf8)), "magic")
+        XCTAssertEqual(field(Data([0x93] + Array("NUMPY".utf8) + [1, 0, 0xE8, 0x03] + Array("{'descr': '<f4'".utf8))), "header")
+        XCTAssertEqual(field(Data([0x93] + Array("NUMPY".utf8) + [4, 0, 0, 0])), "version")
         // The wrong element type for a typed read.
         let a = try? NPYArray(npyData: Self.npy(descr: "<f4", shape: "(4,)", payload: four))
         XCTAssertThrowsError(try a?.values(Double.self)) { error in
