@@ -25,6 +25,8 @@ public struct NPYArray: Sendable {
     public let dtype: DType
     /// The raw little-endian element bytes, `count · dtype.size` of them.
     public let data: Data
+    /// The file it was read from (or the name given to `init(npyData:path:)`), for error messages.
+    public let path: String
 
     /// Number of elements (the product of `shape`).
     public var count: Int { shape.reduce(1, *) }
@@ -91,6 +93,7 @@ public struct NPYArray: Sendable {
         }
         self.shape = shape
         self.dtype = dtype
+        self.path = path
         data = bytes.subdata(in: bytes.startIndex + dataStart ..< bytes.startIndex + dataStart + byteCount)
     }
 
@@ -175,7 +178,7 @@ public struct NPYArray: Sendable {
 
     /// The elements as stored, without conversion.
     /// - Throws: `VLNError.badFile` (field `descr`) if the element type is not `T`'s.
-    public func values<T: NPYElement>(_: T.Type, path: String = "<data>") throws -> [T] {
+    public func values<T: NPYElement>(_: T.Type) throws -> [T] {
         guard dtype == T.npyType else {
             throw VLNError.badFile(path: path, field: "descr", reason: "expected \(T.npyType.rawValue), the array holds \(dtype.rawValue)")
         }

@@ -31,7 +31,7 @@ final class RaycastFixture: @unchecked Sendable {
             throw VLNError.badFile(path: raysPath, field: "shape", reason: "expected {..., 6}, got \(rayArray.shape)")
         }
         bvh = BVH(triangleCorners: tris.floatValues())
-        rays = try rayArray.values(Float.self, path: raysPath)
+        rays = try rayArray.values(Float.self)
         let n = rays.count / 6
         tHit = [Float](repeating: 0, count: n)
         primitiveIds = [UInt32](repeating: 0, count: n)

@@ -51,7 +51,7 @@ if renderMode {
 
 do {
     let tris = try NPYArray(contentsOf: dir + "/mesh_tris.npy")
-    let rays = try NPYArray(contentsOf: dir + "/rays_256.npy").values(Float.self, path: dir + "/rays_256.npy")
+    let rays = try NPYArray(contentsOf: dir + "/rays_256.npy").values(Float.self)
     let buildStart = DispatchTime.now().uptimeNanoseconds
     let bvh = BVH(triangleCorners: tris.floatValues())
     let buildSeconds = Double(DispatchTime.now().uptimeNanoseconds - buildStart) * 1e-9
