@@ -25,6 +25,8 @@ public struct NPYArray: Sendable {
     public let dtype: DType
     /// The raw little-endian element bytes, `count · dtype.size` of them.
     public let data: Data
+    /// The file it was read from (or the name given to `init(npyData:path:)`), for error messages.
+    public let path: String
 
     /// Number of elements (the product of `shape`).
     public var count: Int { shape.reduce(1, *) }
@@ -43,7 +45,7 @@ public struct NPYArray: Sendable {
     /// Parses the bytes of a `.npy` file; `path` is only used in error messages.
     /// - Throws: `VLNError.badFile` as `init(contentsOf:)`.
     public init(npyData bytes: Data, path: String = "<data>") throws {
-        let b = [UInt8](bytes)
+        let b = [UInt8](bytes.prefix(12))  // magic, version, header length; the rest is sliced, not copied
         func bad(_ field: String, _ reason: String) -> VLNError { .badFile(path: path, field: field, reason: reason) }
         guard b.count >= 10, b[0] == 0x93, Array(b[1..<6]) == Array("NUMPY".utf8) else {
             throw bad("magic", "not a NumPy .npy file (no \\x93NUMPY magic)")
@@ -60,8 +62,9 @@ public struct NPYArray: Sendable {
             throw bad("version", "unsupported format version \(major).\(b[7]) (supported: 1.0, 2.0, 3.0)")
         }
         let dataStart = headerStart + headerLength
-        guard dataStart <= b.count else { throw bad("header", "header length \(headerLength) runs past the end of the file") }
-        guard let header = String(bytes: b[headerStart..<dataStart], encoding: .utf8) else {
+        guard dataStart <= bytes.count else { throw bad("header", "header length \(headerLength) runs past the end of the file") }
+        let headerBytes = bytes[(bytes.startIndex + headerStart)..<(bytes.startIndex + dataStart)]
+        guard let header = String(bytes: headerBytes, encoding: .utf8) else {
             throw bad("header", "header is not text")
         }
         let dict = try NPYArray.parseHeader(header, bad)
@@ -84,12 +87,13 @@ public struct NPYArray: Sendable {
         }
         let (byteCount, overflow2) = count.multipliedReportingOverflow(by: dtype.size)
         guard !overflow, !overflow2 else { throw bad("shape", "element count overflows: \(shape)") }
-        let available = b.count - dataStart
+        let available = bytes.count - dataStart
         guard available == byteCount else {
             throw bad("data", "shape \(shape) of \(descr) needs \(byteCount) bytes, the file holds \(available)")
         }
         self.shape = shape
         self.dtype = dtype
+        self.path = path
         data = bytes.subdata(in: bytes.startIndex + dataStart ..< bytes.startIndex + dataStart + byteCount)
     }
 
@@ -174,7 +178,7 @@ public struct NPYArray: Sendable {
 
     /// The elements as stored, without conversion.
     /// - Throws: `VLNError.badFile` (field `descr`) if the element type is not `T`'s.
-    public func values<T: NPYElement>(_: T.Type, path: String = "<data>") throws -> [T] {
+    public func values<T: NPYElement>(_: T.Type) throws -> [T] {
         guard dtype == T.npyType else {
             throw VLNError.badFile(path: path, field: "descr", reason: "expected \(T.npyType.rawValue), the array holds \(dtype.rawValue)")
         }

@@ -30,16 +30,18 @@ public final class BVH: @unchecked Sendable {
     /// Node layout, 8 × 4 bytes: `minX, minY, minZ, a, maxX, maxY, maxZ, b` where for a leaf `a` is the first
     /// triangle (leaf order) and `b` the triangle count (≥ 1), and for an inner node `a` is the index of the right
     /// child (the left child is the next node) and `b` is 0.
-    @usableFromInline let nodes: [UInt32]
+    /// Nodes and triangle data live in 64-byte-aligned storage owned by the BVH, so that a 32-byte node never
+    /// straddles two cache lines (an Array's elements are only 16-byte aligned).
+    let nodes: UnsafeMutableRawPointer
     /// 9 floats per triangle in leaf order: v0, e1, e2.
-    @usableFromInline let triangleData: [Float]
+    let triangleData: UnsafeMutablePointer<Float>
     /// Original mesh index of each triangle in leaf order.
-    @usableFromInline let triangleIds: [UInt32]
+    let triangleIds: [UInt32]
 
     /// Number of triangles of the mesh.
     public var triangleCount: Int { triangleIds.count }
     /// Number of nodes of the hierarchy (0 for an empty mesh).
-    public var nodeCount: Int { nodes.count / 8 }
+    public let nodeCount: Int
 
     /// Largest depth of the tree the traversal stack supports; the builder never exceeds it.
     static let stackSize = 64
@@ -51,7 +53,9 @@ public final class BVH: @unchecked Sendable {
         corners.reserveCapacity(mesh.triangleCount * 9)
         for i in 0..<mesh.triangleCount {
             let (a, b, c) = mesh.corners(i)
-            corners += [a.x, a.y, a.z, b.x, b.y, b.z, c.x, c.y, c.z]
+            corners.append(a.x); corners.append(a.y); corners.append(a.z)
+            corners.append(b.x); corners.append(b.y); corners.append(b.z)
+            corners.append(c.x); corners.append(c.y); corners.append(c.z)
         }
         self.init(triangleCorners: corners)
     }
@@ -65,8 +69,13 @@ public final class BVH: @unchecked Sendable {
         precondition(n < Int(UInt32.max))
         var builder = BVHBuilder(corners: triangleCorners)
         builder.build()
-        nodes = builder.nodes
-        var data = [Float](repeating: 0, count: n * 9)
+        nodeCount = builder.nodes.count / 8
+        let nodeStorage = UnsafeMutableRawPointer.allocate(byteCount: max(builder.nodes.count * 4, 64), alignment: 64)
+        builder.nodes.withUnsafeBytes { b in
+            if let base = b.baseAddress { nodeStorage.copyMemory(from: base, byteCount: b.count) }
+        }
+        nodes = nodeStorage
+        let data = UnsafeMutableRawPointer.allocate(byteCount: max(n * 36, 64), alignment: 64).bindMemory(to: Float.self, capacity: max(n * 9, 16))
         var ids = [UInt32](repeating: 0, count: n)
         triangleCorners.withUnsafeBufferPointer { c in
             for (k, i) in builder.order.enumerated() {
@@ -82,6 +91,11 @@ public final class BVH: @unchecked Sendable {
         }
         triangleData = data
         triangleIds = ids
+    }
+
+    deinit {
+        nodes.deallocate()
+        triangleData.deallocate()
     }
 
     /// The nearest hit of the ray `origin + t · direction` with `0 < t < tMax`.
@@ -121,6 +135,9 @@ public final class BVH: @unchecked Sendable {
     }
 
     /// Casts a batch of rays (closest hit), one thread, in Open3D's `RaycastingScene.cast_rays` layout.
+    ///
+    /// Rays are traced in packets of 4 consecutive rays (SIMD lanes), so batches whose neighbouring rays are
+    /// coherent (a camera's pixels in row-major order) are fastest; each ray gets the same hit as `intersect`.
     /// - Parameters:
     ///   - rays: shape `{n, 6}`, row-major `[ox, oy, oz, dx, dy, dz]` per ray (world frame; `t` is measured in
     ///     multiples of the direction).
@@ -128,6 +145,7 @@ public final class BVH: @unchecked Sendable {
     ///   - primitiveIds: `n` outputs: the triangle hit (the mesh's numbering), `UInt32.max` on a miss.
     ///   - tMax: hits at `t ≥ tMax` are ignored.
     /// - Precondition: `rays.count == 6 · n`, `tHit.count == primitiveIds.count == n`.
+    /// - Complexity: O(n log T) for T triangles; no allocation.
     public func castRays(_ rays: UnsafeBufferPointer<Float>, tHit: UnsafeMutableBufferPointer<Float>,
                          primitiveIds: UnsafeMutableBufferPointer<UInt32>, tMax: Float = .infinity) {
         let n = tHit.count
@@ -136,12 +154,35 @@ public final class BVH: @unchecked Sendable {
         guard !triangleIds.isEmpty else {
             th.update(repeating: .infinity, count: n); pid.update(repeating: .max, count: n); return
         }
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * BVH.stackSize) { stack in
+        BVH.withScratch { scratch in
             triangleIds.withUnsafeBufferPointer { ids in
                 withPointers { nd, tri in
-                    BVH.castMany(nodes: nd, tris: tri, ids: ids.baseAddress!, stack: stack.baseAddress!,
-                                 rays: r, count: n, tMax: tMax, tHit: th, primitiveIds: pid)
+                    BVH.castMany(nodes: nd, tris: tri, ids: ids.baseAddress!, stack: scratch.stack,
+                                 entries: scratch.entries, rays: r, count: n, tMax: tMax, tHit: th, primitiveIds: pid)
                 }
+            }
+        }
+    }
+
+    /// Per-thread scratch memory of the traversal kernels: the node stack, the packet kernel's entry distances
+    /// and room for one packet of rays. Lives on the stack of the calling thread for the duration of `body`.
+    struct Scratch {
+        /// `2 · stackSize` words: node indices, then the single-ray kernel's entry distances.
+        var stack: UnsafeMutablePointer<UInt32>
+        /// `stackSize` entry-distance vectors of the packet kernel.
+        var entries: UnsafeMutablePointer<SIMD4<Float>>
+        /// 24 floats: 4 rays `[ox, oy, oz, dx, dy, dz]`.
+        var rays: UnsafeMutablePointer<Float>
+    }
+
+    /// Two blocks of at most 1 KiB each, which `withUnsafeTemporaryAllocation` places on the stack (a larger block
+    /// would go to the heap).
+    @inline(__always) static func withScratch<R>(_ body: (Scratch) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: SIMD4<Float>.self, capacity: stackSize) { entries in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * stackSize + 24) { words in
+                let stack = words.baseAddress!
+                let rays = UnsafeMutableRawPointer(stack + 2 * stackSize).bindMemory(to: Float.self, capacity: 24)
+                return body(Scratch(stack: stack, entries: entries.baseAddress!, rays: rays))
             }
         }
     }
@@ -158,22 +199,139 @@ public final class BVH: @unchecked Sendable {
 
     @inline(__always)
     func withPointers<R>(_ body: (UnsafeRawPointer, UnsafePointer<Float>) -> R) -> R {
-        nodes.withUnsafeBytes { n in
-            triangleData.withUnsafeBufferPointer { t in body(n.baseAddress!, t.baseAddress!) }
-        }
+        // The storage lives as long as `self`, which the caller holds for the duration of `body`.
+        withExtendedLifetime(self) { body(UnsafeRawPointer(nodes), UnsafePointer(triangleData)) }
     }
 
+    /// Casts rays in packets of 4 consecutive rays (Open3D's pinhole rays are row-major, so neighbours are
+    /// coherent), the remainder one by one.
     static func castMany(nodes: UnsafeRawPointer, tris: UnsafePointer<Float>, ids: UnsafePointer<UInt32>,
-                         stack: UnsafeMutablePointer<UInt32>, rays: UnsafePointer<Float>, count: Int, tMax: Float,
+                         stack: UnsafeMutablePointer<UInt32>, entries: UnsafeMutablePointer<SIMD4<Float>>,
+                         rays: UnsafePointer<Float>, count: Int, tMax: Float,
                          tHit: UnsafeMutablePointer<Float>, primitiveIds: UnsafeMutablePointer<UInt32>) {
-        for i in 0..<count {
+        var i = 0
+        while i + 4 <= count {
+            let (t, index) = closestHit4(nodes: nodes, tris: tris, stack: stack, entries: entries,
+                                         rays: rays + 6 * i, tMax: SIMD4(repeating: tMax))
+            for lane in 0..<4 {
+                if index[lane] != UInt32.max {
+                    tHit[i + lane] = t[lane]; primitiveIds[i + lane] = ids[Int(index[lane])]
+                } else {
+                    tHit[i + lane] = .infinity; primitiveIds[i + lane] = .max
+                }
+            }
+            i += 4
+        }
+        while i < count {
             let r = closestHit(nodes: nodes, tris: tris, stack: stack, ray: rays + 6 * i, tMax: tMax)
             if r.index != UInt32.max {
                 tHit[i] = r.t; primitiveIds[i] = ids[Int(r.index)]
             } else {
                 tHit[i] = .infinity; primitiveIds[i] = .max
             }
+            i += 1
         }
+    }
+
+    @inline(__always) static func vmin(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> { a.replacing(with: b, where: b .< a) }
+    @inline(__always) static func vmax(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> { a.replacing(with: b, where: b .> a) }
+    @inline(__always) static func hmin(_ a: SIMD4<Float>) -> Float {
+        let m = vmin(a, SIMD4(a[2], a[3], a[0], a[1]))
+        return fmin(m[0], m[1])
+    }
+
+    /// The packet kernel: nearest hits of 4 rays traversed together (one SIMD lane per ray; a node is visited if
+    /// any lane's ray enters it before that lane's nearest hit so far). Per lane, the arithmetic of the box and
+    /// triangle tests is that of `closestHit`, so the hits are the same (up to which of two triangles at exactly
+    /// the same t is reported). Returns leaf-order triangle indices, `UInt32.max` for a miss.
+    /// - Parameters:
+    ///   - rays: 4 consecutive rays `[ox, oy, oz, dx, dy, dz]`.
+    ///   - stack: `stackSize` node indices; `entries`: `stackSize` entry-distance vectors.
+    @inline(__always)
+    static func closestHit4(nodes: UnsafeRawPointer, tris: UnsafePointer<Float>, stack: UnsafeMutablePointer<UInt32>,
+                            entries: UnsafeMutablePointer<SIMD4<Float>>, rays r: UnsafePointer<Float>,
+                            tMax: SIMD4<Float>) -> (t: SIMD4<Float>, index: SIMD4<UInt32>) {
+        let ox = SIMD4(r[0], r[6], r[12], r[18]), oy = SIMD4(r[1], r[7], r[13], r[19]), oz = SIMD4(r[2], r[8], r[14], r[20])
+        let dx = SIMD4(r[3], r[9], r[15], r[21]), dy = SIMD4(r[4], r[10], r[16], r[22]), dz = SIMD4(r[5], r[11], r[17], r[23])
+        let ix = SIMD4(safeInverse(dx[0]), safeInverse(dx[1]), safeInverse(dx[2]), safeInverse(dx[3]))
+        let iy = SIMD4(safeInverse(dy[0]), safeInverse(dy[1]), safeInverse(dy[2]), safeInverse(dy[3]))
+        let iz = SIMD4(safeInverse(dz[0]), safeInverse(dz[1]), safeInverse(dz[2]), safeInverse(dz[3]))
+        let zero = SIMD4<Float>(repeating: 0), inf = SIMD4<Float>(repeating: .infinity)
+        var best = tMax
+        var bestIndex = SIMD4<UInt32>(repeating: .max)
+
+        /// Per lane: the entry distance into `node`'s box, +∞ where the ray misses it within `[0, best]`.
+        // `best` is passed in rather than captured: a captured `var` may be boxed on the heap where this kernel is
+        // not inlined.
+        @inline(__always) func entry(_ node: UInt32, _ best: SIMD4<Float>) -> SIMD4<Float> {
+            let p = (nodes + Int(node) &* 32).assumingMemoryBound(to: Float.self)
+            let t0x = (SIMD4(repeating: p[0]) - ox) * ix, t1x = (SIMD4(repeating: p[4]) - ox) * ix
+            let t0y = (SIMD4(repeating: p[1]) - oy) * iy, t1y = (SIMD4(repeating: p[5]) - oy) * iy
+            let t0z = (SIMD4(repeating: p[2]) - oz) * iz, t1z = (SIMD4(repeating: p[6]) - oz) * iz
+            let tn = vmax(vmax(vmin(t0x, t1x), vmin(t0y, t1y)), vmax(vmin(t0z, t1z), zero))
+            let tf = vmin(vmin(vmax(t0x, t1x), vmax(t0y, t1y)), vmin(vmax(t0z, t1z), best))
+            return inf.replacing(with: tn, where: tn .<= tf)
+        }
+
+        if !any(entry(0, best) .< inf) { return (best, bestIndex) }
+        var sp = 0
+        var node: UInt32 = 0
+        while true {
+            let header = (nodes + Int(node) &* 32).assumingMemoryBound(to: UInt32.self)
+            let a = header[3], cnt = header[7]
+            if cnt == 0 {
+                let left = node &+ 1, right = a
+                let tl = entry(left, best), tr = entry(right, best)
+                let hitL = any(tl .< inf), hitR = any(tr .< inf)
+                if hitL {
+                    if hitR {
+                        if hmin(tl) <= hmin(tr) {
+                            stack[sp] = right; entries[sp] = tr; node = left
+                        } else {
+                            stack[sp] = left; entries[sp] = tl; node = right
+                        }
+                        sp &+= 1
+                    } else {
+                        node = left
+                    }
+                    continue
+                } else if hitR {
+                    node = right
+                    continue
+                }
+            } else {
+                var k = Int(a)
+                let end = k &+ Int(cnt)
+                while k < end {
+                    let q = tris + k &* 9
+                    let e1x = SIMD4(repeating: q[3]), e1y = SIMD4(repeating: q[4]), e1z = SIMD4(repeating: q[5])
+                    let e2x = SIMD4(repeating: q[6]), e2y = SIMD4(repeating: q[7]), e2z = SIMD4(repeating: q[8])
+                    let px = dy * e2z - dz * e2y, py = dz * e2x - dx * e2z, pz = dx * e2y - dy * e2x
+                    let det = e1x * px + e1y * py + e1z * pz
+                    // det = 0 gives an infinite or NaN u below, which fails the range test.
+                    let inv = SIMD4<Float>(repeating: 1) / det
+                    let tx = ox - SIMD4(repeating: q[0]), ty = oy - SIMD4(repeating: q[1]), tz = oz - SIMD4(repeating: q[2])
+                    let u = (tx * px + ty * py + tz * pz) * inv
+                    let qx = ty * e1z - tz * e1y, qy = tz * e1x - tx * e1z, qz = tx * e1y - ty * e1x
+                    let v = (dx * qx + dy * qy + dz * qz) * inv
+                    let t = (e2x * qx + e2y * qy + e2z * qz) * inv
+                    let hit = (u .>= zero) .& (u .<= 1) .& (v .>= zero) .& (u + v .<= 1) .& (t .> zero) .& (t .< best)
+                    if any(hit) {
+                        best = best.replacing(with: t, where: hit)
+                        bestIndex = bestIndex.replacing(with: UInt32(truncatingIfNeeded: k), where: hit)
+                    }
+                    k &+= 1
+                }
+            }
+            // Pop the next node that some lane can still reach before its nearest hit.
+            var found = false
+            while sp > 0 {
+                sp &-= 1
+                if any(entries[sp] .< best) { node = stack[sp]; found = true; break }
+            }
+            if !found { break }
+        }
+        return (best, bestIndex)
     }
 
     /// The traversal kernel: nearest hit of one ray. Returns the hit's leaf-order triangle index, or

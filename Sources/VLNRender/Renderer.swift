@@ -22,6 +22,9 @@ public struct RenderedFrame: Equatable, Sendable {
 /// Shading: `albedo · (0.35 + 0.65 · |n · v|)` with `n` the triangle's normal and `v` the unit viewing ray (a
 /// headlight; both faces are lit). Points keep their colour. The output depends only on the scene and the camera:
 /// any `threadCount` gives bit-identical frames.
+///
+/// `render` may be called from several threads at once; `update(scene:)` and setting `threadCount` must not run
+/// concurrently with `render`.
 public final class Renderer: @unchecked Sendable {
     /// Colour of pixels that see nothing: a neutral dark grey.
     public static let background = RGB8(48, 48, 48)
@@ -30,7 +33,9 @@ public final class Renderer: @unchecked Sendable {
     /// Smallest and largest splat radius of a point, pixels.
     public static let splatRadiusRange: ClosedRange<Float> = 1...16
 
-    /// Threads used by `render` (row bands, `DispatchQueue.concurrentPerform`); 1 renders on the calling thread.
+    /// Threads used by `render`: ≤ 1 renders on the calling thread; otherwise the frame is cut into
+    /// `4 · threadCount` row bands run by `DispatchQueue.concurrentPerform` (at most the machine's core count run at
+    /// once). The result does not depend on it.
     public var threadCount: Int = 2
 
     /// The hierarchy over the scene's mesh, nil when the scene has no triangles.
@@ -54,7 +59,8 @@ public final class Renderer: @unchecked Sendable {
         normals.reserveCapacity(3 * mesh.triangleCount); albedo.reserveCapacity(3 * mesh.triangleCount)
         for i in 0..<mesh.triangleCount {
             let n = mesh.normal(i), c = mesh.triangleColors[i].unit
-            normals += [n.x, n.y, n.z]; albedo += [c.x, c.y, c.z]
+            normals.append(n.x); normals.append(n.y); normals.append(n.z)
+            albedo.append(c.x); albedo.append(c.y); albedo.append(c.z)
         }
         triangleNormals = normals; triangleAlbedo = albedo
         triangleInstances = mesh.triangleInstanceIds
@@ -78,6 +84,16 @@ public final class Renderer: @unchecked Sendable {
         let splats = projectPoints(camera: camera)
         let bands = threadCount <= 1 ? 1 : min(h, 4 * threadCount)
         let rowsPerBand = (h + bands - 1) / bands
+        // The points whose splats reach each band, in index order (which decides ties), so that a band does not
+        // scan the whole cloud.
+        var bandPoints = [[UInt32]](repeating: [], count: bands)
+        for i in 0..<splats.count where splats.radius[i] > 0 {
+            let r = splats.radius[i], px = splats.x[i], py = splats.y[i]
+            let rowLo = max((py - r - 0.5).rounded(.up), 0), rowHi = min((py + r - 0.5).rounded(.down), Float(h - 1))
+            let colLo = max((px - r - 0.5).rounded(.up), 0), colHi = min((px + r - 0.5).rounded(.down), Float(w - 1))
+            guard rowLo <= rowHi, colLo <= colHi else { continue }
+            for b in (Int(rowLo) / rowsPerBand)...(Int(rowHi) / rowsPerBand) { bandPoints[b].append(UInt32(i)) }
+        }
         rgb.withUnsafeMutableBufferPointer { rgbP in
             depth.withUnsafeMutableBufferPointer { depthP in
                 ids.withUnsafeMutableBufferPointer { idP in
@@ -85,7 +101,7 @@ public final class Renderer: @unchecked Sendable {
                     let renderBand = { (band: Int) in
                         let y0 = band * rowsPerBand, y1 = min(h, y0 + rowsPerBand)
                         if y0 < y1 {
-                            self.renderRows(y0..<y1, camera: camera, splats: splats,
+                            self.renderRows(y0..<y1, camera: camera, splats: splats, visiblePoints: bandPoints[band],
                                             rgb: out.0, depth: out.1, ids: out.2)
                         }
                     }
@@ -127,7 +143,7 @@ public final class Renderer: @unchecked Sendable {
     }
 
     /// Renders rows `rows` into the full-frame buffers (each pixel depends only on the scene and the camera).
-    private func renderRows(_ rows: Range<Int>, camera: Camera, splats: Splats,
+    private func renderRows(_ rows: Range<Int>, camera: Camera, splats: Splats, visiblePoints: [UInt32],
                             rgb: UnsafeMutablePointer<RGB8>, depth: UnsafeMutablePointer<Float>,
                             ids: UnsafeMutablePointer<UInt32>) {
         let k = camera.intrinsics
@@ -136,31 +152,39 @@ public final class Renderer: @unchecked Sendable {
         let o = pose.translation
         // Mesh: one ray per pixel centre. The camera ray has z = −1, so t along it is the z-depth.
         if let bvh {
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * BVH.stackSize) { stack in
+            BVH.withScratch { scratch in
                 bvh.triangleIds.withUnsafeBufferPointer { triIds in
                     triangleNormals.withUnsafeBufferPointer { normals in
                         triangleAlbedo.withUnsafeBufferPointer { albedo in
                             triangleInstances.withUnsafeBufferPointer { inst in
                                 bvh.withPointers { nodes, tris in
-                                    var ray: (Float, Float, Float, Float, Float, Float) = (o.x, o.y, o.z, 0, 0, 0)
+                                    let rays = scratch.rays
                                     for y in rows {
-                                        for x in 0..<w {
-                                            let d = pose.applyToDirection(k.cameraRay(x: Float(x) + 0.5, y: Float(y) + 0.5))
-                                            ray.3 = d.x; ray.4 = d.y; ray.5 = d.z
-                                            let hit = withUnsafeBytes(of: &ray) { rb in
-                                                BVH.closestHit(nodes: nodes, tris: tris, stack: stack.baseAddress!,
-                                                               ray: rb.baseAddress!.assumingMemoryBound(to: Float.self),
-                                                               tMax: .infinity)
+                                        // Packets of 4 neighbouring pixels of a row (the last one padded by
+                                        // repeating its last pixel). Packets are fixed by the pixel grid, not by
+                                        // the bands, so the frame does not depend on the thread count.
+                                        for x0 in stride(from: 0, to: w, by: 4) {
+                                            for lane in 0..<4 {
+                                                let x = min(x0 + lane, w - 1)
+                                                let d = pose.applyToDirection(k.cameraRay(x: Float(x) + 0.5, y: Float(y) + 0.5))
+                                                let r = rays + 6 * lane
+                                                r[0] = o.x; r[1] = o.y; r[2] = o.z; r[3] = d.x; r[4] = d.y; r[5] = d.z
                                             }
-                                            guard hit.index != .max else { continue }
-                                            let t = Int(triIds[Int(hit.index)])
-                                            let n = Vec3(normals[3 * t], normals[3 * t + 1], normals[3 * t + 2])
-                                            let c = Vec3(albedo[3 * t], albedo[3 * t + 1], albedo[3 * t + 2])
-                                            let cosine = abs(dot(n, d)) / length(d)
-                                            let p = y * w + x
-                                            rgb[p] = RGB8(unit: c * (Renderer.ambient + Renderer.diffuse * cosine))
-                                            depth[p] = hit.t
-                                            ids[p] = inst[t]
+                                            let hits = BVH.closestHit4(nodes: nodes, tris: tris, stack: scratch.stack,
+                                                                       entries: scratch.entries, rays: rays,
+                                                                       tMax: SIMD4(repeating: .infinity))
+                                            for lane in 0..<min(4, w - x0) where hits.index[lane] != .max {
+                                                let t = Int(triIds[Int(hits.index[lane])])
+                                                let r = rays + 6 * lane
+                                                let d = Vec3(r[3], r[4], r[5])
+                                                let n = Vec3(normals[3 * t], normals[3 * t + 1], normals[3 * t + 2])
+                                                let c = Vec3(albedo[3 * t], albedo[3 * t + 1], albedo[3 * t + 2])
+                                                let cosine = abs(dot(n, d)) / length(d)
+                                                let p = y * w + x0 + lane
+                                                rgb[p] = RGB8(unit: c * (Renderer.ambient + Renderer.diffuse * cosine))
+                                                depth[p] = hits.t[lane]
+                                                ids[p] = inst[t]
+                                            }
                                         }
                                     }
                                 }
@@ -171,12 +195,12 @@ public final class Renderer: @unchecked Sendable {
             }
         }
         // Points: discs of radius `fx · pointRadius / depth` pixels, nearest wins; ties go to the lower index.
-        guard splats.count > 0 else { return }
+        guard !visiblePoints.isEmpty else { return }
         let h = k.height
         let y0 = Float(rows.lowerBound), y1 = Float(rows.upperBound)
-        for i in 0..<splats.count {
+        for point in visiblePoints {
+            let i = Int(point)
             let r = splats.radius[i]
-            guard r > 0 else { continue }
             let px = splats.x[i], py = splats.y[i], z = splats.depth[i]
             // Pixel centres (i + 0.5) within r of the splat centre.
             let rowLo = max((py - r - 0.5).rounded(.up), y0, 0), rowHi = min((py + r - 0.5).rounded(.down), y1 - 1, Float(h - 1))

@@ -9,6 +9,7 @@ import Benchmark
 import Foundation
 import VLNCore
 import VLNRender
+import VLNScene
 
 final class RaycastFixture: @unchecked Sendable {
     let bvh: BVH
@@ -30,7 +31,7 @@ final class RaycastFixture: @unchecked Sendable {
             throw VLNError.badFile(path: raysPath, field: "shape", reason: "expected {..., 6}, got \(rayArray.shape)")
         }
         bvh = BVH(triangleCorners: tris.floatValues())
-        rays = try rayArray.values(Float.self, path: raysPath)
+        rays = try rayArray.values(Float.self)
         let n = rays.count / 6
         tHit = [Float](repeating: 0, count: n)
         primitiveIds = [UInt32](repeating: 0, count: n)
@@ -48,17 +49,17 @@ final class RaycastFixture: @unchecked Sendable {
         }
     }
 
-    /// The fraction of rays that hit; fails the run if it differs from Open3D's by more than 0.1 %.
+    /// The fraction of rays that hit; stops the run if it differs from Open3D's by more than 0.1 % (`fatalError`,
+    /// not `precondition`, which `-Ounchecked` removes).
     func checkedHitFraction() -> Double {
         var hits = 0
         for (t, p) in zip(tHit, primitiveIds) where t.isFinite {
-            precondition(p != .max, "raycast_256: finite t with no primitive id")
+            if p == .max { fatalError("raycast_256: finite t with no primitive id") }
             hits += 1
         }
         let fraction = Double(hits) / Double(rayCount)
-        if let expected = expectedHitFraction {
-            precondition(abs(fraction - expected) <= 0.001,
-                         "raycast_256: hit fraction \(fraction) differs from Open3D's \(expected) by more than 0.1 %")
+        if let expected = expectedHitFraction, abs(fraction - expected) > 0.001 {
+            fatalError("raycast_256: hit fraction \(fraction) differs from Open3D's \(expected) by more than 0.1 %")
         }
         return fraction
     }
@@ -91,5 +92,31 @@ let benchmarks: @Sendable () -> Void = {
         fixture.cast()
         print("raycast_256: hit fraction \(fixture.checkedHitFraction()) (Open3D: \(fixture.expectedHitFraction.map { "\($0)" } ?? "not given"))")
         return fixture
+    })
+
+    // render_vlnce_256: a full `Renderer.render` (RGB, z-depth, instance ids) of the same mesh with VLN-CE's sensor
+    // (256×256, hfov 90°) from the anchor's eye, on the renderer's default 2 threads. Checks that every pixel hit.
+    Benchmark("render_vlnce_256", configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal]),
+              closure: { (benchmark: Benchmark, fixture: (Renderer, Camera)) in
+        let frame = fixture.0.render(camera: fixture.1)
+        if frame.depth.pixels.contains(0) { fatalError("render_vlnce_256: a pixel saw nothing inside the closed room") }
+        blackHole(frame)
+    }, setup: {
+        let dir = ProcessInfo.processInfo.environment["ANCHOR_OUT"] ?? "/tmp/vlnsim-anchors"
+        let c = try NPYArray(contentsOf: dir + "/mesh_tris.npy").floatValues()
+        var mesh = TriangleMesh()
+        for t in 0..<(c.count / 9) {
+            for k in 0..<3 { mesh.vertices.append(Vec3(c[9 * t + 3 * k], c[9 * t + 3 * k + 1], c[9 * t + 3 * k + 2])) }
+            let b = UInt32(3 * t)
+            mesh.triangles.append(SIMD3(b, b + 1, b + 2))
+        }
+        mesh.triangleInstanceIds = Array(repeating: 1, count: mesh.triangles.count)
+        mesh.triangleColors = Array(repeating: RGB8(200, 180, 160), count: mesh.triangles.count)
+        let renderer = Renderer(scene: Scene(name: "anchor", mesh: mesh))
+        // The anchor's eye (0, −5, 1.5) looking at the origin, z up (the mesh is z-up).
+        let eye = Vec3(0, -5, 1.5), forward = normalize(-eye), right = normalize(cross(forward, Vec3(0, 0, 1)))
+        let up = cross(right, forward)
+        let pose = RigidTransform(rotation: Mat3(columns: right, up, -forward), translation: eye)
+        return (renderer, Camera(intrinsics: .vlnce, worldFromCamera: pose))
     })
 }
