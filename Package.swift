@@ -12,8 +12,6 @@
 //   vlnsim (CLI)                                                   ← VLNSim
 import PackageDescription
 
-let optimise: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
-
 let package = Package(
     name: "vlnsim",
     products: [
@@ -27,15 +25,15 @@ let package = Package(
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CLibJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .target(name: "CImageIO", dependencies: ["CLibPNG", "CLibJPEG"]),
-        .target(name: "VLNCore", swiftSettings: optimise),
-        .target(name: "VLNImage", dependencies: ["VLNCore", "CImageIO"], swiftSettings: optimise),
-        .target(name: "VLNScene", dependencies: ["VLNCore"], swiftSettings: optimise),
-        .target(name: "VLNRender", dependencies: ["VLNScene"], swiftSettings: optimise),
-        .target(name: "VLNNavigation", dependencies: ["VLNScene"], swiftSettings: optimise),
-        .target(name: "VLNSim", dependencies: ["VLNRender", "VLNNavigation", "VLNImage"], swiftSettings: optimise),
+        .target(name: "VLNCore"),
+        .target(name: "VLNImage", dependencies: ["VLNCore", "CImageIO"]),
+        .target(name: "VLNScene", dependencies: ["VLNCore"]),
+        .target(name: "VLNRender", dependencies: ["VLNScene"]),
+        .target(name: "VLNNavigation", dependencies: ["VLNScene"]),
+        .target(name: "VLNSim", dependencies: ["VLNRender", "VLNNavigation", "VLNImage"]),
         .executableTarget(name: "vlnsim", dependencies: [
             "VLNSim", "VLNScene", "VLNImage", "VLNCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: optimise),
+        ]),
         // Test data location and temporary folders, shared by the test targets.
         .target(name: "VLNTestSupport", path: "Sources/VLNTestSupport"),
         .testTarget(name: "VLNCoreTests", dependencies: ["VLNCore", "VLNTestSupport"]),

@@ -9,12 +9,12 @@
 #   python3 -m venv /tmp/vlnsim-anchors/venv && /tmp/vlnsim-anchors/venv/bin/pip install open3d-cpu numpy embreex
 # (Open3D's import also needs `apt-get install -y libusb-1.0-0`.)
 # Environment: ANCHOR_OUT (default /tmp/vlnsim-anchors) receives mesh_tris.npy and rays_256.npy;
-#              ANCHORS (default /work/shared/anchors) holds o3d_anchors.py and embreex_anchor.py;
+#              ANCHORS (default ../shared/anchors) holds o3d_anchors.py and embreex_anchor.py;
 #              PY (default /tmp/vlnsim-anchors/venv/bin/python).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export ANCHOR_OUT=${ANCHOR_OUT:-/tmp/vlnsim-anchors}
-ANCHORS=${ANCHORS:-/work/shared/anchors}
+ANCHORS=${ANCHORS:-$root/../shared/anchors}
 PY=${PY:-/tmp/vlnsim-anchors/venv/bin/python}
 if [ ! -x "$PY" ]; then
     echo "error: no python at $PY. Create the venv with:" >&2
