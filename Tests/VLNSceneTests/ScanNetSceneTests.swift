@@ -41,19 +41,21 @@ final class ScanNetSceneTests: XCTestCase {
         let vertPath = try requireDataFile("scannet-scene0000_00/scene0000_00_vert_all.npy")
         let semPath = try requireDataFile("scannet-scene0000_00/scene0000_00_sem_label_all.npy")
         let insPath = try requireDataFile("scannet-scene0000_00/scene0000_00_ins_label_all.npy")
-        let vert = try NPYArray(path: vertPath), sem = try NPYArray(path: semPath), ins = try NPYArray(path: insPath)
-        XCTAssertEqual(vert.shape, [81_369, 6])
-        XCTAssertEqual(vert.descr, "<f4")
+        let vertArray = try NPYArray(contentsOf: vertPath)
+        XCTAssertEqual(vertArray.shape, [81_369, 6])
+        XCTAssertEqual(vertArray.dtype, .float32)
+        let vert = try vertArray.values(Float.self)
+        let sem = try NPYArray(contentsOf: semPath).values(UInt32.self), ins = try NPYArray(contentsOf: insPath).values(UInt32.self)
 
         let scene = try Scene.load(path: ply, dataPath: testDataPath())
         let p = scene.points
         for i in [0, 1, 12_345, 40_000, 81_368] {
-            let x = vert.float32(6 * i), y = vert.float32(6 * i + 1), z = vert.float32(6 * i + 2)
+            let x = vert[6 * i], y = vert[6 * i + 1], z = vert[6 * i + 2]
             XCTAssertEqual(p.positions[i], Vec3(x, z, -y), "point \(i): z-up (x, y, z) ↦ y-up (x, z, −y)")
-            XCTAssertEqual(p.colors[i], RGB8(UInt8(vert.float32(6 * i + 3)), UInt8(vert.float32(6 * i + 4)),
-                                             UInt8(vert.float32(6 * i + 5))), "colour of point \(i)")
-            XCTAssertEqual(UInt32(p.semanticLabels[i]), sem.uint32(i), "label of point \(i)")
-            XCTAssertEqual(p.instanceIds[i], ins.uint32(i), "instance of point \(i)")
+            XCTAssertEqual(p.colors[i], RGB8(UInt8(vert[6 * i + 3]), UInt8(vert[6 * i + 4]),
+                                             UInt8(vert[6 * i + 5])), "colour of point \(i)")
+            XCTAssertEqual(UInt32(p.semanticLabels[i]), sem[i], "label of point \(i)")
+            XCTAssertEqual(p.instanceIds[i], ins[i], "instance of point \(i)")
         }
         // First row, written out: (-3.4102957, 1.2260485, 0.19869943) z-up.
         XCTAssertEqual(p.positions[0].x, -3.4102957, accuracy: 1e-6)
