@@ -392,24 +392,8 @@ public final class BVH: @unchecked Sendable {
                 var k = Int(a)
                 let end = k &+ Int(cnt)
                 while k < end {
-                    let q = tris + k &* 9
-                    let e1x = q[3], e1y = q[4], e1z = q[5]
-                    let e2x = q[6], e2y = q[7], e2z = q[8]
-                    let px = dy * e2z - dz * e2y, py = dz * e2x - dx * e2z, pz = dx * e2y - dy * e2x
-                    let det = e1x * px + e1y * py + e1z * pz
-                    if det != 0 {
-                        let inv = 1 / det
-                        let tx = ox - q[0], ty = oy - q[1], tz = oz - q[2]
-                        let u = (tx * px + ty * py + tz * pz) * inv
-                        if u >= 0 && u <= 1 {
-                            let qx = ty * e1z - tz * e1y, qy = tz * e1x - tx * e1z, qz = tx * e1y - ty * e1x
-                            let v = (dx * qx + dy * qy + dz * qz) * inv
-                            if v >= 0 && u + v <= 1 {
-                                let t = (e2x * qx + e2y * qy + e2z * qz) * inv
-                                if t > 0 && t < best { best = t; bestIndex = UInt32(truncatingIfNeeded: k); bu = u; bv = v }
-                            }
-                        }
-                    }
+                    let h = BVH.mollerTrumbore(tris + k &* 9, ox, oy, oz, dx, dy, dz)
+                    if h.t < best { best = h.t; bestIndex = UInt32(truncatingIfNeeded: k); bu = h.u; bv = h.v }
                     k &+= 1
                 }
             }
@@ -422,6 +406,31 @@ public final class BVH: @unchecked Sendable {
             if !found { break }
         }
         return (best, bestIndex, bu, bv)
+    }
+
+    /// Möller–Trumbore (1997) against one triangle stored as `v0, e1, e2` (9 floats): the hit distance along the
+    /// ray and barycentrics, or `t = +inf` for a miss (parallel, outside, or `t ≤ 0`). Both faces count.
+    @inline(__always)
+    static func mollerTrumbore(_ q: UnsafePointer<Float>, _ ox: Float, _ oy: Float, _ oz: Float,
+                               _ dx: Float, _ dy: Float, _ dz: Float) -> (t: Float, u: Float, v: Float) {
+        let e1x = q[3], e1y = q[4], e1z = q[5]
+        let e2x = q[6], e2y = q[7], e2z = q[8]
+        let px = dy * e2z - dz * e2y, py = dz * e2x - dx * e2z, pz = dx * e2y - dy * e2x
+        let det = e1x * px + e1y * py + e1z * pz
+        if det != 0 {
+            let inv = 1 / det
+            let tx = ox - q[0], ty = oy - q[1], tz = oz - q[2]
+            let u = (tx * px + ty * py + tz * pz) * inv
+            if u >= 0 && u <= 1 {
+                let qx = ty * e1z - tz * e1y, qy = tz * e1x - tx * e1z, qz = tx * e1y - ty * e1x
+                let v = (dx * qx + dy * qy + dz * qz) * inv
+                if v >= 0 && u + v <= 1 {
+                    let t = (e2x * qx + e2y * qy + e2z * qz) * inv
+                    if t > 0 { return (t, u, v) }
+                }
+            }
+        }
+        return (.infinity, 0, 0)
     }
 
     /// Any-hit traversal: true as soon as one triangle is hit in `(0, tMax)`.
@@ -455,24 +464,7 @@ public final class BVH: @unchecked Sendable {
             var k = Int(a)
             let end = k &+ Int(cnt)
             while k < end {
-                let q = tris + k &* 9
-                let e1x = q[3], e1y = q[4], e1z = q[5]
-                let e2x = q[6], e2y = q[7], e2z = q[8]
-                let px = dy * e2z - dz * e2y, py = dz * e2x - dx * e2z, pz = dx * e2y - dy * e2x
-                let det = e1x * px + e1y * py + e1z * pz
-                if det != 0 {
-                    let inv = 1 / det
-                    let tx = ox - q[0], ty = oy - q[1], tz = oz - q[2]
-                    let u = (tx * px + ty * py + tz * pz) * inv
-                    if u >= 0 && u <= 1 {
-                        let qx = ty * e1z - tz * e1y, qy = tz * e1x - tx * e1z, qz = tx * e1y - ty * e1x
-                        let v = (dx * qx + dy * qy + dz * qz) * inv
-                        if v >= 0 && u + v <= 1 {
-                            let t = (e2x * qx + e2y * qy + e2z * qz) * inv
-                            if t > 0 && t < tMax { return true }
-                        }
-                    }
-                }
+                if BVH.mollerTrumbore(tris + k &* 9, ox, oy, oz, dx, dy, dz).t < tMax { return true }
                 k &+= 1
             }
         }
