@@ -9,7 +9,8 @@
 //   VLNRender (BVH ray casting, point splatting)                   ← VLNScene
 //   VLNNavigation (navigable grid, geodesic distance)              ← VLNScene
 //   VLNSim (agent, simulator, episodes, top-down maps)             ← VLNRender, VLNNavigation, VLNImage
-//   CBLAS (OpenBLAS via pkg-config) → VLNEncoders (tensors, safetensors, MiniLM text encoder) ← VLNCore, VLNImage
+//   CBLAS (OpenBLAS via pkg-config), CEncoderKernels (C: GELU, softmax, LayerNorm; AVX-512/AVX2 clones)
+//   VLNEncoders (tensors, safetensors, MiniLM text encoder) ← VLNCore, VLNImage, CBLAS, CEncoderKernels
 //   vlnsim (CLI)                                                   ← VLNSim, VLNEncoders
 import PackageDescription
 
@@ -34,7 +35,8 @@ let package = Package(
         .target(name: "VLNNavigation", dependencies: ["VLNScene"]),
         .target(name: "VLNSim", dependencies: ["VLNRender", "VLNNavigation", "VLNImage"]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "VLNEncoders", dependencies: ["VLNCore", "VLNImage", "CBLAS"]),
+        .target(name: "CEncoderKernels"),
+        .target(name: "VLNEncoders", dependencies: ["VLNCore", "VLNImage", "CBLAS", "CEncoderKernels"]),
         .executableTarget(name: "vlnsim", dependencies: [
             "VLNSim", "VLNScene", "VLNImage", "VLNCore", "VLNEncoders", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -112,8 +112,7 @@ public struct MiniLM: TextEncoder {
         self.directory = directory
     }
 
-    /// Reads and checks config.json (a BERT with GELU, absolute positions, hidden size divisible by the head count
-    /// and by 8).
+    /// Reads and checks config.json (a BERT with GELU, absolute positions, hidden size divisible by the head count).
     /// - Throws: `VLNError.badFile` naming the field.
     public static func readConfiguration(_ path: String) throws -> Configuration {
         struct File: Decodable {
@@ -132,7 +131,6 @@ public struct MiniLM: TextEncoder {
             throw bad(name, "\(v) is not positive")
         }
         guard f.hidden_size % f.num_attention_heads == 0 else { throw bad("num_attention_heads", "\(f.num_attention_heads) does not divide hidden_size \(f.hidden_size)") }
-        guard f.hidden_size % 8 == 0 else { throw bad("hidden_size", "\(f.hidden_size) is not a multiple of 8") }
         var c = Configuration()
         c.hiddenSize = f.hidden_size; c.layerCount = f.num_hidden_layers; c.headCount = f.num_attention_heads
         c.intermediateSize = f.intermediate_size; c.maxPositions = f.max_position_embeddings; c.vocabularySize = f.vocab_size
