@@ -67,17 +67,9 @@ static inline __attribute__((always_inline)) float vln_expf(float x) {
     return p * scale;
 }
 
+static inline __attribute__((always_inline)) float vln_gelu1(float v);
 static inline __attribute__((always_inline)) void vln_gelu_inplace_body(float *x, size_t count) {
-    for (size_t i = 0; i < count; i++) {
-        float v = x[i];
-        float z = v * 0.70710678118654752f;
-        float a = fabsf(z);
-        float t = 1.0f / (1.0f + 0.3275911f * a);
-        float poly = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
-        float e = 1.0f - poly * vln_expf(-z * z);
-        e = z < 0 ? -e : e;
-        x[i] = v * 0.5f * (1.0f + e);
-    }
+    for (size_t i = 0; i < count; i++) x[i] = vln_gelu1(x[i]);
 }
 VLN_DISPATCH(vln_gelu_inplace, (float *x, size_t count), (x, count))
 
@@ -126,6 +118,59 @@ static inline __attribute__((always_inline)) void vln_add_inplace_body(float *a,
     for (size_t i = 0; i < count; i++) a[i] += b[i];
 }
 VLN_DISPATCH(vln_add_inplace, (float *a, const float *b, size_t count), (a, b, count))
+
+static inline __attribute__((always_inline)) float vln_gelu1(float v) {
+    float z = v * 0.70710678118654752f;
+    float a = fabsf(z);
+    float t = 1.0f / (1.0f + 0.3275911f * a);
+    float poly = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
+    float e = 1.0f - poly * vln_expf(-z * z);
+    e = z < 0 ? -e : e;
+    return v * 0.5f * (1.0f + e);
+}
+
+static inline __attribute__((always_inline)) void vln_bias_gelu_body(float *x, size_t rows, size_t width, const float *bias) {
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x + r * width;
+        for (size_t i = 0; i < width; i++) row[i] = vln_gelu1(row[i] + bias[i]);
+    }
+}
+VLN_DISPATCH(vln_bias_gelu, (float *x, size_t rows, size_t width, const float *bias), (x, rows, width, bias))
+
+static inline __attribute__((always_inline)) void vln_bias_residual_layernorm_body(float *x, const float *y, size_t rows, size_t width,
+                                                                                  const float *bias, const float *gamma,
+                                                                                  const float *beta, float eps) {
+    for (size_t r = 0; r < rows; r++) {
+#pragma clang fp reassociate(on)
+        float *row = x + r * width;
+        const float *add = y + r * width;
+        float sum = 0;
+        for (size_t i = 0; i < width; i++) {
+            float v = row[i] + add[i] + bias[i];
+            row[i] = v;
+            sum += v;
+        }
+        float mean = sum / (float)width;
+        float sq = 0;
+        for (size_t i = 0; i < width; i++) {
+            float d = row[i] - mean;
+            sq += d * d;
+        }
+        float inv = 1.0f / sqrtf(sq / (float)width + eps);
+        for (size_t i = 0; i < width; i++) row[i] = (row[i] - mean) * inv * gamma[i] + beta[i];
+    }
+}
+VLN_DISPATCH(vln_bias_residual_layernorm,
+             (float *x, const float *y, size_t rows, size_t width, const float *bias, const float *gamma, const float *beta, float eps),
+             (x, y, rows, width, bias, gamma, beta, eps))
+
+static inline __attribute__((always_inline)) void vln_add_bias_rows_body(float *y, size_t rows, size_t width, size_t ld, const float *bias) {
+    for (size_t r = 0; r < rows; r++) {
+        float *row = y + r * ld;
+        for (size_t i = 0; i < width; i++) row[i] += bias[i];
+    }
+}
+VLN_DISPATCH(vln_add_bias_rows, (float *y, size_t rows, size_t width, size_t ld, const float *bias), (y, rows, width, ld, bias))
 
 int vln_cpu_simd_level(void) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))

@@ -165,6 +165,15 @@ public struct Linear: Sendable {
         bias = layers.flatMap(\.bias)
     }
 
+    /// `y = x · Wᵀ` (no bias: for callers that fuse the bias into the next step) for `rows` input rows; layout as
+    /// `apply`.
+    public func applyWithoutBias(rows: Int, x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int) {
+        guard rows > 0 else { return }
+        weightT.withUnsafeBufferPointer { w in
+            BLAS.sgemm(m: rows, n: outputs, k: inputs, a: x, lda: ldx, b: w.baseAddress!, ldb: outputs, beta: 0, c: y, ldc: ldy)
+        }
+    }
+
     /// `y = x · Wᵀ + b` for `rows` input rows.
     /// - Parameters:
     ///   - x: `rows × inputs`, row-major, `ldx` elements between rows.

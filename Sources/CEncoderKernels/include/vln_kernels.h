@@ -14,6 +14,17 @@ void vln_softmax_rows(float *x, size_t rows, size_t width, size_t ld);
 /// LayerNorm of each row in place: (x − mean) / √(biased variance + eps) · gamma + beta.
 void vln_layernorm_rows(float *x, size_t rows, size_t width, const float *gamma, const float *beta, float eps);
 
+/// x[r][i] = GELU(x[r][i] + bias[i]) for `rows` rows of `width` values (GELU as `vln_gelu_inplace`).
+void vln_bias_gelu(float *x, size_t rows, size_t width, const float *bias);
+
+/// x[r] = LayerNorm(x[r] + y[r] + bias) for `rows` rows of `width` values (the residual connection of a
+/// transformer block after a bias-free product y).
+void vln_bias_residual_layernorm(float *x, const float *y, size_t rows, size_t width, const float *bias, const float *gamma,
+                                 const float *beta, float eps);
+
+/// y[r][i] += bias[i] for `rows` rows of `width` values, `ld` values apart.
+void vln_add_bias_rows(float *y, size_t rows, size_t width, size_t ld, const float *bias);
+
 /// a[i] += b[i].
 void vln_add_inplace(float *a, const float *b, size_t count);
 
