@@ -34,18 +34,18 @@ fi
 echo "== Swift: package-benchmark minilm_r2r_256 (OpenBLAS, one thread) ==" >&2
 cd "$root/Benchmarks"
 swift package --scratch-path "$root/.build-bench" benchmark --target EncoderBenchmarks --no-progress \
-    --format jmh --path "$log" >&2
+    --format histogramPercentiles --path "$log" >&2
 echo "== Swift: plain timing loop (EncoderTiming, 10 repetitions) ==" >&2
 swift build -c release --scratch-path "$root/.build-bench" --product EncoderTiming >&2
 "$root/.build-bench/release/EncoderTiming" 10 | tee "$log/timing.txt"
 echo "== load after the run: $(cut -d' ' -f1-3 /proc/loadavg) ==" >&2
 
 python3 - "$log" <<'PYEOF'
-import json, re, sys, os
+import json, re, sys, os, glob
 log = sys.argv[1]
-jmh = json.load(open(os.path.join(log, "Current_run.jmh.json")))
-b = next(x for x in jmh if x["benchmark"].endswith("minilm_r2r_256"))
-swift_p50 = b["secondaryMetrics"]["sentences/s"]["scorePercentiles"]["50.0"]
+# package-benchmark's histogramPercentiles export: one TSV per metric, "percentile<TAB>value" lines.
+tsv = [f for f in glob.glob(os.path.join(log, "*minilm_r2r_256*.tsv")) if "sentences" in os.path.basename(f)][0]
+swift_p50 = float(next(l.split("\t")[1] for l in open(tsv) if l.split("\t")[0] == "50"))
 timing = open(os.path.join(log, "timing.txt")).read()
 plain = float(re.search(r"median [0-9.]+ ms\s+\(([0-9.]+) sentences/s\)", timing).group(1))
 rows = [("Swift MiniLM, package-benchmark p50", swift_p50), ("Swift MiniLM, plain loop median", plain)]
