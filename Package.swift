@@ -9,7 +9,9 @@
 //   VLNRender (BVH ray casting, point splatting)                   ← VLNScene
 //   VLNNavigation (navigable grid, geodesic distance)              ← VLNScene
 //   VLNSim (agent, simulator, episodes, top-down maps)             ← VLNRender, VLNNavigation, VLNImage
-//   vlnsim (CLI)                                                   ← VLNSim
+//   CBLAS (OpenBLAS via pkg-config), CEncoderKernels (C: GELU, softmax, LayerNorm; AVX-512/AVX2 clones)
+//   VLNEncoders (tensors, safetensors, MiniLM text encoder) ← VLNCore, VLNImage, CBLAS, CEncoderKernels
+//   vlnsim (CLI)                                                   ← VLNSim, VLNEncoders
 import PackageDescription
 
 let package = Package(
@@ -17,6 +19,7 @@ let package = Package(
     products: [
         .executable(name: "vlnsim", targets: ["vlnsim"]),
         .library(name: "VLNSim", targets: ["VLNSim"]),
+        .library(name: "VLNEncoders", targets: ["VLNEncoders"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,8 +34,11 @@ let package = Package(
         .target(name: "VLNRender", dependencies: ["VLNScene"]),
         .target(name: "VLNNavigation", dependencies: ["VLNScene"]),
         .target(name: "VLNSim", dependencies: ["VLNRender", "VLNNavigation", "VLNImage"]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CEncoderKernels"),
+        .target(name: "VLNEncoders", dependencies: ["VLNCore", "VLNImage", "CBLAS", "CEncoderKernels"]),
         .executableTarget(name: "vlnsim", dependencies: [
-            "VLNSim", "VLNScene", "VLNImage", "VLNCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VLNSim", "VLNScene", "VLNImage", "VLNCore", "VLNEncoders", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test data location and temporary folders, shared by the test targets.
         .target(name: "VLNTestSupport", dependencies: ["VLNCore"], path: "Sources/VLNTestSupport"),
@@ -42,6 +48,7 @@ let package = Package(
         .testTarget(name: "VLNRenderTests", dependencies: ["VLNRender", "VLNTestSupport"]),
         .testTarget(name: "VLNNavigationTests", dependencies: ["VLNNavigation", "VLNTestSupport"]),
         .testTarget(name: "VLNSimTests", dependencies: ["VLNSim", "VLNTestSupport"]),
+        .testTarget(name: "VLNEncodersTests", dependencies: ["VLNEncoders", "VLNTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["vlnsim", "VLNTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

