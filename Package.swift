@@ -8,7 +8,8 @@
 //   VLNScene (meshes, point clouds, manifests, procedural houses) ← VLNCore
 //   VLNRender (BVH ray casting, point splatting)                   ← VLNScene
 //   VLNNavigation (navigable grid, geodesic distance)              ← VLNScene
-//   VLNSim (agent, simulator, episodes, top-down maps)             ← VLNRender, VLNNavigation, VLNImage
+//   VLNRGBD (posed RGB-D sequences, back-projection, voxel grids)   ← VLNImage, VLNScene
+//   VLNSim (agent, simulator, episodes, top-down maps)             ← VLNRender, VLNNavigation, VLNImage, VLNRGBD
 //   vlnsim (CLI)                                                   ← VLNSim
 import PackageDescription
 
@@ -30,9 +31,10 @@ let package = Package(
         .target(name: "VLNScene", dependencies: ["VLNCore"]),
         .target(name: "VLNRender", dependencies: ["VLNScene"]),
         .target(name: "VLNNavigation", dependencies: ["VLNScene"]),
-        .target(name: "VLNSim", dependencies: ["VLNRender", "VLNNavigation", "VLNImage"]),
+        .target(name: "VLNRGBD", dependencies: ["VLNCore", "VLNImage", "VLNScene"]),
+        .target(name: "VLNSim", dependencies: ["VLNRender", "VLNNavigation", "VLNImage", "VLNRGBD"]),
         .executableTarget(name: "vlnsim", dependencies: [
-            "VLNSim", "VLNScene", "VLNImage", "VLNCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VLNSim", "VLNScene", "VLNImage", "VLNCore", "VLNRGBD", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test data location and temporary folders, shared by the test targets.
         .target(name: "VLNTestSupport", path: "Sources/VLNTestSupport"),
@@ -41,6 +43,7 @@ let package = Package(
         .testTarget(name: "VLNSceneTests", dependencies: ["VLNScene", "VLNTestSupport"]),
         .testTarget(name: "VLNRenderTests", dependencies: ["VLNRender", "VLNTestSupport"]),
         .testTarget(name: "VLNNavigationTests", dependencies: ["VLNNavigation", "VLNTestSupport"]),
+        .testTarget(name: "VLNRGBDTests", dependencies: ["VLNRGBD", "VLNTestSupport"]),
         .testTarget(name: "VLNSimTests", dependencies: ["VLNSim", "VLNTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["vlnsim", "VLNTestSupport"]),
     ],
