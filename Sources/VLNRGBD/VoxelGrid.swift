@@ -7,36 +7,39 @@ import VLNScene
 /// differ slightly). Points accumulate over any number of `insert` calls (e.g. every frame of a sequence);
 /// `removeAll()` starts over without freeing memory.
 ///
+/// Two ways in: `insert(positions:colors:)` for points (e.g. a `Lifter`'s), and `insert(depth:…)`, which
+/// back-projects a depth image exactly as `Lifter.lift` does and bins the points on the fly, never materialising them.
+///
 /// Output order is deterministic: voxels in the order they were first hit.
 ///
 /// Implementation: an open-addressing hash table (linear probing, load ≤ 1/2) from a packed 63-bit voxel key to the
-/// voxel's index; per voxel the sum of offsets from its corner (so Float sums stay exact to ~1e-7 m over many points)
-/// and of colours (UInt32). Consecutive points that fall into the same voxel skip the hash. Voxel coordinates must lie
-/// within ±2²⁰ (±52 km at 5 cm); points beyond, or non-finite, are dropped and counted in `droppedPoints`.
+/// voxel's index; per voxel the sum of the points' offsets from the voxel's corner in voxel units (small numbers,
+/// so Float sums stay accurate over many points), their count, and the sum of colours (UInt32). A run of consecutive
+/// points in the same voxel is summed in registers and looked up once. Voxel coordinates must lie within ±2²⁰ (±52 km
+/// at 5 cm); points beyond, or non-finite, are dropped and counted in `droppedPoints`. The loops work on raw pointers
+/// held in a struct (no class property access, so no exclusivity checks or reference counting per point).
 /// Not thread-safe: use one grid per thread.
 public final class VoxelGrid {
     /// Side of a voxel, metres.
     public let voxelSize: Float
     private let inverseSize: Float
-    /// Number of occupied voxels.
-    public private(set) var voxelCount = 0
     /// Points inserted since the last `removeAll()` (including dropped ones).
     public private(set) var insertedPoints = 0
     /// Points dropped: non-finite or outside the representable voxel range.
     public private(set) var droppedPoints = 0
 
-    private static let emptyKey = UInt64.max
-    private var tableBits = 0
-    private var table: UnsafeMutablePointer<UInt64>        // keys
-    private var tableIndex: UnsafeMutablePointer<Int32>    // voxel index per slot
-    private var voxelCapacity = 0
-    private var keys: UnsafeMutablePointer<UInt64>         // per voxel
-    private var slots: UnsafeMutablePointer<Int32>         // per voxel: its table slot (for a cheap clear)
-    private var sums: UnsafeMutablePointer<SIMD4<Float>>   // per voxel: Σ (p − corner), count in .w
-    private var colorSums: UnsafeMutablePointer<SIMD4<UInt32>>
+    private var store: Storage
     private var outPositions: UnsafeMutablePointer<Vec3>
     private var outColors: UnsafeMutablePointer<RGB8>
     private var outCount = 0
+    private var outCapacity: Int
+    // Per-column (x + 0.5 − cx) / fx and per-row −(y + 0.5 − cy) / fy for `insert(depth:…)`.
+    private var rayX: [Float] = []
+    private var rayY: [Float] = []
+    private var rayIntrinsics: CameraIntrinsics?
+
+    /// Number of occupied voxels.
+    public var voxelCount: Int { store.count }
 
     /// - Parameters:
     ///   - voxelSize: metres, > 0 and finite.
@@ -46,22 +49,21 @@ public final class VoxelGrid {
         precondition(voxelSize > 0 && voxelSize.isFinite, "voxel size must be positive")
         self.voxelSize = voxelSize
         inverseSize = 1 / voxelSize
-        table = .allocate(capacity: 1); tableIndex = .allocate(capacity: 1)
-        keys = .allocate(capacity: 1); slots = .allocate(capacity: 1); sums = .allocate(capacity: 1)
-        colorSums = .allocate(capacity: 1); outPositions = .allocate(capacity: 1); outColors = .allocate(capacity: 1)
-        allocateTable(bits: max(4, Int.bitWidth - (max(expectedVoxels, 8) * 2 - 1).leadingZeroBitCount))
-        growVoxels(to: max(expectedVoxels, 8))
+        let n = max(expectedVoxels, 8)
+        store = Storage(capacity: n)
+        outPositions = .allocate(capacity: n); outColors = .allocate(capacity: n)
+        outCapacity = n
     }
 
     deinit {
-        table.deallocate(); tableIndex.deallocate(); keys.deallocate(); slots.deallocate(); sums.deallocate()
-        colorSums.deallocate(); outPositions.deallocate(); outColors.deallocate()
+        store.deallocate()
+        outPositions.deallocate(); outColors.deallocate()
     }
 
     /// Empties the grid, keeping its memory. - Complexity: O(occupied voxels).
     public func removeAll() {
-        for v in 0..<voxelCount { table[Int(slots[v])] = Self.emptyKey }
-        voxelCount = 0; insertedPoints = 0; droppedPoints = 0; outCount = 0
+        store.clear()
+        insertedPoints = 0; droppedPoints = 0; outCount = 0
     }
 
     /// Adds the points of the last `Lifter.lift` (with their colours if it had a colour image).
@@ -79,69 +81,110 @@ public final class VoxelGrid {
         outCount = 0
         guard n > 0, let pp = positions.baseAddress else { return }
         let cp = colors?.baseAddress
-        let inv = inverseSize, size = voxelSize
-        let limit: Float = 1_048_575  // 2^20 − 1
-        var lastKey = Self.emptyKey, lastIndex = 0
-        var count = voxelCount
-        var dropped = 0
+        let scale = SIMD4<Float>(inverseSize, inverseSize, inverseSize, 0)
+        let half = SIMD4<Float>(0, 0, 0, 0.5)
+        var run = Run()
+        var st = store
         var i = 0
         while i < n {
             let p = pp[i]
-            let q = (p * inv).rounded(.down)
-            // NaN fails both comparisons, so it is dropped too.
-            guard q.x >= -limit, q.x <= limit, q.y >= -limit, q.y <= limit, q.z >= -limit, q.z <= limit else {
-                dropped &+= 1; i &+= 1; continue
-            }
-            let iq = SIMD3<Int32>(q, rounding: .towardZero)
-            let key = (UInt64(UInt32(bitPattern: iq.x) & 0x1F_FFFF) << 42) | (UInt64(UInt32(bitPattern: iq.y) & 0x1F_FFFF) << 21)
-                | UInt64(UInt32(bitPattern: iq.z) & 0x1F_FFFF)
-            var v: Int
-            if key == lastKey {
-                v = lastIndex
-            } else {
-                let mask = (1 << tableBits) &- 1
-                var s = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - tableBits))
-                while true {
-                    let k = table[s]
-                    if k == key { v = Int(tableIndex[s]); break }
-                    if k == Self.emptyKey {
-                        if count >= voxelCapacity || (count + 1) * 2 > (1 << tableBits) {
-                            voxelCount = count
-                            growVoxels(to: max(voxelCapacity * 2, count + 1))
-                            if (count + 1) * 2 > (1 << tableBits) { rehash(bits: tableBits + 1) }
-                            // Find the free slot again in the new table.
-                            s = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - tableBits))
-                            while table[s] != Self.emptyKey { s = (s &+ 1) & ((1 << tableBits) &- 1) }
-                        }
-                        v = count
-                        table[s] = key; tableIndex[s] = Int32(truncatingIfNeeded: v)
-                        keys[v] = key; slots[v] = Int32(truncatingIfNeeded: s)
-                        sums[v] = .zero; colorSums[v] = .zero
-                        count &+= 1
-                        break
-                    }
-                    s = (s &+ 1) & mask
-                }
-                lastKey = key; lastIndex = v
-            }
-            let off = p - q * size
-            sums[v] += SIMD4<Float>(off.x, off.y, off.z, 1)
-            if let cp {
-                let c = cp[i]
-                colorSums[v] &+= SIMD4<UInt32>(UInt32(c.r), UInt32(c.g), UInt32(c.b), 0)
-            }
+            let q = SIMD4<Float>(p.x, p.y, p.z, 0) * scale + half
+            var c = SIMD4<UInt32>.zero
+            if let cp { let p = cp[i]; c = SIMD4<UInt32>(UInt32(p.r), UInt32(p.g), UInt32(p.b), 0) }
+            run.add(q, c, &st)
             i &+= 1
         }
-        voxelCount = count
-        droppedPoints += dropped
+        run.flush(&st)
+        store = st
+        droppedPoints += run.dropped
+    }
+
+    /// Back-projects a depth image and bins its points, without materialising them: the same points as
+    /// `Lifter.lift(depth:color:intrinsics:worldFromCamera:stride:minDepth:maxDepth:)` (see there for the
+    /// parameters, conventions and preconditions), up to float rounding.
+    /// - Returns: the number of points binned (valid pixels).
+    /// - Complexity: O(width · height / stride²); no allocation once the grid has grown to the scene's voxel count.
+    @discardableResult
+    public func insert(depth: DepthImage, color: RGBImage? = nil, intrinsics k: CameraIntrinsics,
+                       worldFromCamera: RigidTransform? = nil, stride: Int = 1,
+                       minDepth: Float = 0, maxDepth: Float = .greatestFiniteMagnitude) -> Int {
+        precondition(depth.width == k.width && depth.height == k.height, "depth \(depth.width)×\(depth.height) vs intrinsics \(k.width)×\(k.height)")
+        precondition(color == nil || (color!.width == depth.width && color!.height == depth.height), "colour size differs from depth")
+        precondition(stride >= 1, "stride must be ≥ 1")
+        outCount = 0
+        if rayIntrinsics != k {
+            rayX = (0..<k.width).map { (Float($0) + 0.5 - k.cx) / k.fx }
+            rayY = (0..<k.height).map { -(Float($0) + 0.5 - k.cy) / k.fy }
+            rayIntrinsics = k
+        }
+        let pose = worldFromCamera ?? .identity
+        let inv = inverseSize
+        // In voxel units: q = d · (c0·rx + c1·ry − c2) / size + t / size.
+        func lanes(_ v: Vec3, _ w: Float) -> SIMD4<Float> { SIMD4<Float>(v.x * inv, v.y * inv, v.z * inv, w) }
+        let c0 = lanes(pose.rotation.c0, 0), c1 = lanes(pose.rotation.c1, 0), c2 = lanes(pose.rotation.c2, 0)
+        let t = lanes(pose.translation, 0.5)
+        let w = depth.width, h = depth.height, lo = minDepth, hi = maxDepth
+        var run = Run()
+        var st = store
+        var valid = 0
+        rayX.withUnsafeBufferPointer { rx in
+            rayY.withUnsafeBufferPointer { ry in
+                depth.pixels.withUnsafeBufferPointer { dp in
+                    if let color {
+                        color.pixels.withUnsafeBufferPointer { cp in
+                            valid = Self.binDepth(dp, cp, rx, ry, width: w, height: h, stride: stride, lo: lo, hi: hi,
+                                                  c0: c0, c1: c1, c2: c2, t: t, &run, &st)
+                        }
+                    } else {
+                        valid = Self.binDepth(dp, nil, rx, ry, width: w, height: h, stride: stride, lo: lo, hi: hi,
+                                              c0: c0, c1: c1, c2: c2, t: t, &run, &st)
+                    }
+                }
+            }
+        }
+        run.flush(&st)
+        store = st
+        insertedPoints += valid
+        droppedPoints += run.dropped
+        return valid
+    }
+
+    /// The loop of `insert(depth:…)`, a static function on plain arguments so that nothing in it touches the class
+    /// or captured variables (which would cost an exclusivity check per access).
+    private static func binDepth(_ dp: UnsafeBufferPointer<Float>, _ cp: UnsafeBufferPointer<RGB8>?,
+                                 _ rx: UnsafeBufferPointer<Float>, _ ry: UnsafeBufferPointer<Float>,
+                                 width w: Int, height h: Int, stride: Int, lo: Float, hi: Float,
+                                 c0: SIMD4<Float>, c1: SIMD4<Float>, c2: SIMD4<Float>, t: SIMD4<Float>,
+                                 _ run: inout Run, _ st: inout Storage) -> Int {
+        var valid = 0
+        var y = 0
+        while y < h {
+            let rowBase = c1 * ry[y] - c2
+            let row = y &* w
+            var x = 0
+            while x < w {
+                let d = dp[row &+ x]
+                if d > lo && d <= hi {
+                    // (x, y, z) = d · (c0·rx + c1·ry − c2) + t in voxel units; w = 0.5 counts the point.
+                    let q = d * (c0 * rx[x] + rowBase) + t
+                    var c = SIMD4<UInt32>.zero
+                    if let cp { let p = cp[row &+ x]; c = SIMD4<UInt32>(UInt32(p.r), UInt32(p.g), UInt32(p.b), 0) }
+                    run.add(q, c, &st)
+                    valid &+= 1
+                }
+                x &+= stride
+            }
+            y &+= stride
+        }
+        return valid
     }
 
     /// The downsampled points: per occupied voxel the mean position (metres) and mean colour (rounded), in
     /// first-hit order. Valid until the next `insert` or `removeAll`.
     /// - Complexity: O(voxels); computed once after each `insert`.
     public var points: (positions: UnsafeBufferPointer<Vec3>, colors: UnsafeBufferPointer<RGB8>) {
-        if outCount != voxelCount { computeOutput() }
-        return (UnsafeBufferPointer(start: outPositions, count: voxelCount), UnsafeBufferPointer(start: outColors, count: voxelCount))
+        if outCount != store.count { computeOutput() }
+        return (UnsafeBufferPointer(start: outPositions, count: store.count), UnsafeBufferPointer(start: outColors, count: store.count))
     }
 
     /// The downsampled points as a point cloud (a copy).
@@ -151,53 +194,148 @@ public final class VoxelGrid {
     }
 
     private func computeOutput() {
+        if outCapacity < store.capacity {
+            outPositions.deallocate(); outColors.deallocate()
+            outPositions = .allocate(capacity: store.capacity); outColors = .allocate(capacity: store.capacity)
+            outCapacity = store.capacity
+        }
         let size = voxelSize
-        for v in 0..<voxelCount {
-            let k = keys[v]
+        for v in 0..<store.count {
+            let k = store.keys[v]
             // Sign-extend the 21-bit fields.
             func field(_ shift: UInt64) -> Float { Float(Int32(truncatingIfNeeded: (k >> shift) << 11) >> 11) }
-            let corner = Vec3(field(42), field(21), field(0)) * size
-            let s = sums[v]
-            let n = s.w
-            outPositions[v] = corner + Vec3(s.x, s.y, s.z) / n
-            let c = colorSums[v], half = UInt32(n) / 2, cnt = UInt32(n)
+            let s = store.sums[v]
+            let n = 2 * s.w  // each point adds 0.5 to .w
+            outPositions[v] = (Vec3(field(42), field(21), field(0)) + Vec3(s.x, s.y, s.z) / n) * size
+            let c = store.colorSums[v], cnt = UInt32(n), half = cnt / 2
             outColors[v] = RGB8(UInt8((c.x + half) / cnt), UInt8((c.y + half) / cnt), UInt8((c.z + half) / cnt))
         }
-        outCount = voxelCount
+        outCount = store.count
+    }
+}
+
+/// The current run of consecutive points in one voxel, summed in registers.
+private struct Run {
+    var key = Storage.emptyKey
+    /// The run's voxel (x, y, z, 0); `Int32.min` lanes before the first point, which match no voxel.
+    var cell = SIMD4<Int32>(repeating: .min)
+    /// Σ (q − ⌊q⌋) over the run's points (voxel units); .w sums 0.5 per point.
+    var offsets = SIMD4<Float>.zero
+    var colors = SIMD4<UInt32>.zero
+    var dropped = 0
+
+    /// Adds a point `q = (x, y, z, 0.5)` in voxel units with colour `c` (r, g, b, 0).
+    @inline(__always) mutating func add(_ q: SIMD4<Float>, _ c: SIMD4<UInt32>, _ st: inout Storage) {
+        // |q| ≤ 2^20 − 1 on every lane (NaN fails too), by clearing the sign bits.
+        let a = unsafeBitCast(unsafeBitCast(q, to: SIMD4<UInt32>.self) & 0x7FFF_FFFF, to: SIMD4<Float>.self)
+        guard all(a .<= 1_048_575) else { dropped &+= 1; return }
+        // ⌊q⌋ with vector instructions only: adding 1.5 · 2^23 rounds to an integer (round-to-nearest) held in the
+        // low mantissa bits; subtract one where that rounded up. Exact for |q| < 2^22.
+        let magic = SIMD4<Float>(repeating: 12_582_912)
+        let y = q + magic
+        let r = y - magic
+        let roundedUp = r .> q
+        let up = unsafeBitCast(roundedUp, to: SIMD4<Int32>.self)  // −1 where rounded up
+        let cell = (unsafeBitCast(y, to: SIMD4<Int32>.self) &- 0x4B40_0000) &+ up
+        // q − ⌊q⌋; written as a select (a bit cast of the mask to a float vector gets scalarised).
+        let off = (q - r).replacing(with: q - r + 1, where: roundedUp)
+        if any(cell .!= self.cell) {
+            flush(&st)
+            self.cell = cell
+            key = (UInt64(UInt32(bitPattern: cell.x) & 0x1F_FFFF) << 42) | (UInt64(UInt32(bitPattern: cell.y) & 0x1F_FFFF) << 21)
+                | UInt64(UInt32(bitPattern: cell.z) & 0x1F_FFFF)
+        }
+        offsets += off
+        colors &+= c
     }
 
-    private func allocateTable(bits: Int) {
-        table.deallocate(); tableIndex.deallocate()
-        tableBits = bits
-        table = .allocate(capacity: 1 << bits)
-        table.initialize(repeating: Self.emptyKey, count: 1 << bits)
-        tableIndex = .allocate(capacity: 1 << bits)
+    /// Adds the run to its voxel (creating it, growing the storage if needed) and empties it.
+    @inline(__always) mutating func flush(_ st: inout Storage) {
+        guard key != Storage.emptyKey else { return }
+        if st.count >= st.capacity { st.grow(to: st.capacity * 2) }
+        let v = st.findOrInsert(key)
+        st.sums[v] += offsets
+        st.colorSums[v] &+= colors
+        offsets = .zero; colors = .zero; key = Storage.emptyKey
+    }
+}
+
+/// The grid's memory: hash table and per-voxel arrays, as raw pointers (a value type, so the hot loops work on a local
+/// copy without touching the class).
+private struct Storage {
+    static let emptyKey = UInt64.max
+    var tableBits: Int
+    /// Per slot: (key, voxel index), in one 16-byte entry so that a probe touches one cache line.
+    var table: UnsafeMutablePointer<SIMD2<UInt64>>
+    var capacity: Int                              // voxels; table size ≥ 2 · capacity
+    var count = 0
+    var keys: UnsafeMutablePointer<UInt64>        // per voxel
+    var slots: UnsafeMutablePointer<Int32>        // per voxel: its table slot (for a cheap clear)
+    var sums: UnsafeMutablePointer<SIMD4<Float>>  // per voxel: Σ offsets (voxel units), 0.5 · count in .w
+    var colorSums: UnsafeMutablePointer<SIMD4<UInt32>>
+
+    init(capacity n: Int) {
+        capacity = n
+        tableBits = Int.bitWidth - (2 * n - 1).leadingZeroBitCount
+        table = .allocate(capacity: 1 << tableBits)
+        table.initialize(repeating: SIMD2(Self.emptyKey, 0), count: 1 << tableBits)
+        keys = .allocate(capacity: n); slots = .allocate(capacity: n)
+        sums = .allocate(capacity: n); colorSums = .allocate(capacity: n)
     }
 
-    private func rehash(bits: Int) {
-        allocateTable(bits: bits)
-        let mask = (1 << bits) - 1
-        for v in 0..<voxelCount {
-            let key = keys[v]
-            var s = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
-            while table[s] != Self.emptyKey { s = (s + 1) & mask }
-            table[s] = key; tableIndex[s] = Int32(v); slots[v] = Int32(s)
+    func deallocate() {
+        table.deallocate(); keys.deallocate(); slots.deallocate(); sums.deallocate(); colorSums.deallocate()
+    }
+
+    mutating func clear() {
+        for v in 0..<count { table[Int(slots[v])] = SIMD2(Self.emptyKey, 0) }
+        count = 0
+    }
+
+    @inline(__always) func home(_ key: UInt64) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) &>> UInt64(64 &- tableBits))
+    }
+
+    /// The voxel index of `key`, inserting it if new. - Precondition: `count < capacity`.
+    @inline(__always) mutating func findOrInsert(_ key: UInt64) -> Int {
+        let mask = (1 &<< tableBits) &- 1
+        var s = home(key)
+        while true {
+            let e = table[s]
+            if e.x == key { return Int(truncatingIfNeeded: e.y) }
+            if e.x == Self.emptyKey {
+                assert(count < capacity)
+                let v = count
+                table[s] = SIMD2(key, UInt64(v))
+                keys[v] = key; slots[v] = Int32(truncatingIfNeeded: s)
+                sums[v] = .zero; colorSums[v] = .zero
+                count &+= 1
+                return v
+            }
+            s = (s &+ 1) & mask
         }
     }
 
-    private func growVoxels(to n: Int) {
-        guard n > voxelCapacity else { return }
-        func grow<T>(_ p: inout UnsafeMutablePointer<T>) {
+    /// Grows to `n` voxels (and a table of ≥ 2n slots), keeping the content.
+    mutating func grow(to n: Int) {
+        guard n > capacity else { return }
+        func moved<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
             let q = UnsafeMutablePointer<T>.allocate(capacity: n)
-            q.moveInitialize(from: p, count: voxelCount)
+            q.moveInitialize(from: p, count: count)
             p.deallocate()
-            p = q
+            return q
         }
-        grow(&keys); grow(&slots); grow(&sums); grow(&colorSums)
-        outPositions.deallocate(); outColors.deallocate()
-        outPositions = .allocate(capacity: n); outColors = .allocate(capacity: n)
-        outCount = 0
-        voxelCapacity = n
-        if n * 2 > (1 << tableBits) { rehash(bits: Int.bitWidth - (n * 2 - 1).leadingZeroBitCount) }
+        keys = moved(keys); slots = moved(slots); sums = moved(sums); colorSums = moved(colorSums)
+        capacity = n
+        table.deallocate()
+        tableBits = Int.bitWidth - (2 * n - 1).leadingZeroBitCount
+        table = .allocate(capacity: 1 << tableBits)
+        table.initialize(repeating: SIMD2(Self.emptyKey, 0), count: 1 << tableBits)
+        let mask = (1 << tableBits) - 1
+        for v in 0..<count {
+            var s = home(keys[v])
+            while table[s].x != Self.emptyKey { s = (s + 1) & mask }
+            table[s] = SIMD2(keys[v], UInt64(v)); slots[v] = Int32(s)
+        }
     }
 }
