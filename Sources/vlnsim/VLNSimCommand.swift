@@ -15,7 +15,8 @@ struct VLNSimCommand: ParsableCommand {
         PLY point cloud (ScanNet convention, z-up, converted at load).
         """,
         version: "0.1.0",
-        subcommands: [EpisodeCommand.self, RenderCommand.self, GenerateSceneCommand.self, SceneInfoCommand.self, ImageInfoCommand.self]
+        subcommands: [EpisodeCommand.self, RenderCommand.self, GenerateSceneCommand.self, SceneInfoCommand.self, ImageInfoCommand.self,
+                      RGBDCommand.self]
     )
 }
 
