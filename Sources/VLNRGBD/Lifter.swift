@@ -68,32 +68,47 @@ public final class Lifter {
         rayX.withUnsafeBufferPointer { rx in
             rayY.withUnsafeBufferPointer { ry in
                 depth.pixels.withUnsafeBufferPointer { dp in
-                    func run(_ cp: UnsafeBufferPointer<RGB8>?) {
-                        var y = 0
-                        while y < h {
-                            // p = R · (d·rx, d·ry, −d) + t = d · (c0·rx + (c1·ry − c2)) + t
-                            let rowBase = c1 * ry[y] - c2
-                            let row = y &* w
-                            var x = 0
-                            while x < w {
-                                let d = dp[row &+ x]
-                                if d > lo && d <= hi {
-                                    assert(n < maxPoints)
-                                    out[n] = d * (c0 * rx[x] + rowBase) + t
-                                    if let cp { outColor[n] = cp[row &+ x] }
-                                    outPixel[n] = UInt32(truncatingIfNeeded: row &+ x)
-                                    n &+= 1
-                                }
-                                x &+= stride
-                            }
-                            y &+= stride
+                    if let color {
+                        color.pixels.withUnsafeBufferPointer { cp in
+                            n = Self.liftRows(dp, cp, rx, ry, w, h, stride, lo, hi, c0, c1, c2, t, out, outColor, outPixel, maxPoints)
                         }
+                    } else {
+                        n = Self.liftRows(dp, nil, rx, ry, w, h, stride, lo, hi, c0, c1, c2, t, out, outColor, outPixel, maxPoints)
                     }
-                    if let color { color.pixels.withUnsafeBufferPointer { run($0) } } else { run(nil) }
                 }
             }
         }
         count = n
+        return n
+    }
+
+    /// The loop of `lift`, a static function on plain arguments (no class or captured-variable access inside).
+    private static func liftRows(_ dp: UnsafeBufferPointer<Float>, _ cp: UnsafeBufferPointer<RGB8>?,
+                                 _ rx: UnsafeBufferPointer<Float>, _ ry: UnsafeBufferPointer<Float>,
+                                 _ w: Int, _ h: Int, _ stride: Int, _ lo: Float, _ hi: Float,
+                                 _ c0: Vec3, _ c1: Vec3, _ c2: Vec3, _ t: Vec3,
+                                 _ out: UnsafeMutablePointer<Vec3>, _ outColor: UnsafeMutablePointer<RGB8>,
+                                 _ outPixel: UnsafeMutablePointer<UInt32>, _ maxPoints: Int) -> Int {
+        var n = 0
+        var y = 0
+        while y < h {
+            // p = R · (d·rx, d·ry, −d) + t = d · (c0·rx + (c1·ry − c2)) + t
+            let rowBase = c1 * ry[y] - c2
+            let row = y &* w
+            var x = 0
+            while x < w {
+                let d = dp[row &+ x]
+                if d > lo && d <= hi {
+                    assert(n < maxPoints)
+                    out[n] = d * (c0 * rx[x] + rowBase) + t
+                    if let cp { outColor[n] = cp[row &+ x] }
+                    outPixel[n] = UInt32(truncatingIfNeeded: row &+ x)
+                    n &+= 1
+                }
+                x &+= stride
+            }
+            y &+= stride
+        }
         return n
     }
 

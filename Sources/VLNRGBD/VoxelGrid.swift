@@ -12,13 +12,16 @@ import VLNScene
 ///
 /// Output order is deterministic: voxels in the order they were first hit.
 ///
-/// Implementation: an open-addressing hash table (linear probing, load ≤ 1/2) from a packed 63-bit voxel key to the
-/// voxel's index; per voxel the sum of the points' offsets from the voxel's corner in voxel units (small numbers,
-/// so Float sums stay accurate over many points), their count, and the sum of colours (UInt32). A run of consecutive
-/// points in the same voxel is summed in registers and looked up once. Voxel coordinates must lie within ±2²⁰ (±52 km
-/// at 5 cm); points beyond, or non-finite, are dropped and counted in `droppedPoints`. The loops work on raw pointers
-/// held in a struct (no class property access, so no exclusivity checks or reference counting per point).
-/// Not thread-safe: use one grid per thread.
+/// Implementation: an open-addressing hash table (linear probing, load ≤ 1/2, 16-byte slots holding key and index)
+/// from a packed 63-bit voxel key to the voxel's index, behind a 512-entry direct-mapped cache; per voxel the sum of
+/// the points' offsets from the voxel's corner in voxel units (small numbers, so Float sums stay accurate over many
+/// points), their count, and the sum of colours (UInt32). Per point, the position, the voxel (⌊q⌋ by a float trick,
+/// no libm call) and the comparison with the current voxel are 4-lane vector operations; a run of consecutive points
+/// in the same voxel is summed in registers and looked up once. Voxel coordinates must lie within ±2²⁰ (±52 km at
+/// 5 cm); points beyond, or non-finite, are dropped and counted in `droppedPoints` (`insert(depth:…)` skips the test
+/// when `maxDepth` bounds every point). The loops work on raw pointers held in a struct (no class property access, so
+/// no exclusivity checks or reference counting per point). Not thread-safe: use one grid per thread.
+/// - Complexity: O(points) expected; memory O(voxels), grown by doubling (the only allocations).
 public final class VoxelGrid {
     /// Side of a voxel, metres.
     public let voxelSize: Float
@@ -156,6 +159,30 @@ public final class VoxelGrid {
                                  width w: Int, height h: Int, stride: Int, lo: Float, hi: Float,
                                  c0: SIMD4<Float>, c1: SIMD4<Float>, c2: SIMD4<Float>, t: SIMD4<Float>,
                                  _ run: inout Run, _ st: inout Storage) -> Int {
+        // Without the per-point range test when depth ≤ hi bounds every point well inside the voxel range: each
+        // coordinate is linear in (rx, ry), so its extremes over the image lie at the corners.
+        var bound: Float = 0
+        if let x0 = rx.first, let x1 = rx.last, let y0 = ry.first, let y1 = ry.last {
+            for (a, b) in [(x0, y0), (x0, y1), (x1, y0), (x1, y1)] {
+                let dir = c0 * a + c1 * b - c2
+                bound = max(bound, abs(dir.x), abs(dir.y), abs(dir.z))
+            }
+        }
+        let tMax = max(abs(t.x), abs(t.y), abs(t.z))
+        if hi * bound + tMax < 1_000_000 {
+            return binDepthLoop(dp, cp, rx, ry, width: w, height: h, stride: stride, lo: lo, hi: hi, c0: c0, c1: c1, c2: c2, t: t,
+                                &run, &st, checked: false)
+        }
+        return binDepthLoop(dp, cp, rx, ry, width: w, height: h, stride: stride, lo: lo, hi: hi, c0: c0, c1: c1, c2: c2, t: t,
+                            &run, &st, checked: true)
+    }
+
+    @inline(__always)
+    private static func binDepthLoop(_ dp: UnsafeBufferPointer<Float>, _ cp: UnsafeBufferPointer<RGB8>?,
+                                     _ rx: UnsafeBufferPointer<Float>, _ ry: UnsafeBufferPointer<Float>,
+                                     width w: Int, height h: Int, stride: Int, lo: Float, hi: Float,
+                                     c0: SIMD4<Float>, c1: SIMD4<Float>, c2: SIMD4<Float>, t: SIMD4<Float>,
+                                     _ run: inout Run, _ st: inout Storage, checked: Bool) -> Int {
         var valid = 0
         var y = 0
         while y < h {
@@ -169,7 +196,7 @@ public final class VoxelGrid {
                     let q = d * (c0 * rx[x] + rowBase) + t
                     var c = SIMD4<UInt32>.zero
                     if let cp { let p = cp[row &+ x]; c = SIMD4<UInt32>(UInt32(p.r), UInt32(p.g), UInt32(p.b), 0) }
-                    run.add(q, c, &st)
+                    run.add(q, c, &st, checked: checked)
                     valid &+= 1
                 }
                 x &+= stride
@@ -225,10 +252,13 @@ private struct Run {
     var dropped = 0
 
     /// Adds a point `q = (x, y, z, 0.5)` in voxel units with colour `c` (r, g, b, 0).
-    @inline(__always) mutating func add(_ q: SIMD4<Float>, _ c: SIMD4<UInt32>, _ st: inout Storage) {
-        // |q| ≤ 2^20 − 1 on every lane (NaN fails too), by clearing the sign bits.
-        let a = unsafeBitCast(unsafeBitCast(q, to: SIMD4<UInt32>.self) & 0x7FFF_FFFF, to: SIMD4<Float>.self)
-        guard all(a .<= 1_048_575) else { dropped &+= 1; return }
+    /// - Parameter checked: test the voxel range; false only when the caller has bounded every `q` already.
+    @inline(__always) mutating func add(_ q: SIMD4<Float>, _ c: SIMD4<UInt32>, _ st: inout Storage, checked: Bool = true) {
+        if checked {
+            // |q| ≤ 2^20 − 1 on every lane (NaN fails too), by clearing the sign bits.
+            let a = unsafeBitCast(unsafeBitCast(q, to: SIMD4<UInt32>.self) & 0x7FFF_FFFF, to: SIMD4<Float>.self)
+            guard all(a .<= 1_048_575) else { dropped &+= 1; return }
+        }
         // ⌊q⌋ with vector instructions only: adding 1.5 · 2^23 rounds to an integer (round-to-nearest) held in the
         // low mantissa bits; subtract one where that rounded up. Exact for |q| < 2^22.
         let magic = SIMD4<Float>(repeating: 12_582_912)
@@ -273,8 +303,14 @@ private struct Storage {
     var slots: UnsafeMutablePointer<Int32>        // per voxel: its table slot (for a cheap clear)
     var sums: UnsafeMutablePointer<SIMD4<Float>>  // per voxel: Σ offsets (voxel units), 0.5 · count in .w
     var colorSums: UnsafeMutablePointer<SIMD4<UInt32>>
+    /// A direct-mapped cache of recent (key, voxel index) pairs in front of the table, small enough for L1: runs of
+    /// neighbouring rows revisit the same few hundred voxels. Voxel indices never change, so only `clear` resets it.
+    static let cacheBits = 9
+    var cache: UnsafeMutablePointer<SIMD2<UInt64>>
 
     init(capacity n: Int) {
+        cache = .allocate(capacity: 1 << Self.cacheBits)
+        cache.initialize(repeating: SIMD2(Self.emptyKey, 0), count: 1 << Self.cacheBits)
         capacity = n
         tableBits = Int.bitWidth - (2 * n - 1).leadingZeroBitCount
         table = .allocate(capacity: 1 << tableBits)
@@ -284,11 +320,12 @@ private struct Storage {
     }
 
     func deallocate() {
-        table.deallocate(); keys.deallocate(); slots.deallocate(); sums.deallocate(); colorSums.deallocate()
+        table.deallocate(); keys.deallocate(); slots.deallocate(); sums.deallocate(); colorSums.deallocate(); cache.deallocate()
     }
 
     mutating func clear() {
         for v in 0..<count { table[Int(slots[v])] = SIMD2(Self.emptyKey, 0) }
+        cache.update(repeating: SIMD2(Self.emptyKey, 0), count: 1 << Self.cacheBits)
         count = 0
     }
 
@@ -298,6 +335,17 @@ private struct Storage {
 
     /// The voxel index of `key`, inserting it if new. - Precondition: `count < capacity`.
     @inline(__always) mutating func findOrInsert(_ key: UInt64) -> Int {
+        let h = key &* 0x9E37_79B9_7F4A_7C15
+        let c = Int(truncatingIfNeeded: h &>> UInt64(64 &- Self.cacheBits))
+        let hit = cache[c]
+        if hit.x == key { return Int(truncatingIfNeeded: hit.y) }
+        let v = probe(key)
+        cache[c] = SIMD2(key, UInt64(v))
+        return v
+    }
+
+    /// The table part of `findOrInsert`.
+    @inline(__always) mutating func probe(_ key: UInt64) -> Int {
         let mask = (1 &<< tableBits) &- 1
         var s = home(key)
         while true {
