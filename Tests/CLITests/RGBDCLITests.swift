@@ -13,6 +13,10 @@ extension CLITests {
         for s in ["7-Scenes/3DMatch", "frames: 100", "640×480", "fx 585.000, fy 585.000, cx 320.000, cy 240.000", "trajectory:", "gravity"] {
             XCTAssertTrue(r.stdout.contains(s), "'\(s)' not in \(r.stdout)")
         }
+        let given = try vlnsim(["rgbd", "info", kitchen, "--intrinsics", "525,526,319.5,239.5", "--sample", "2"])
+        XCTAssertEqual(given.status, 0, given.stderr)
+        XCTAssertTrue(given.stdout.contains("fx 525.000, fy 526.000, cx 319.500, cy 239.500"), given.stdout)
+        XCTAssertEqual(try vlnsim(["rgbd", "info", kitchen, "--intrinsics", "525,0,1"]).status, 64)
     }
 
     /// Fuses the 100 kitchen frames; the PLY is read back by hand here (independently of the project's PLY reader) and
