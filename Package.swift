@@ -8,7 +8,8 @@
 //   VLNScene (meshes, point clouds, manifests, procedural houses) ← VLNCore
 //   VLNRender (BVH ray casting, point splatting)                   ← VLNScene
 //   VLNNavigation (navigable grid, geodesic distance)              ← VLNScene
-//   VLNSim (agent, simulator, episodes, top-down maps)             ← VLNRender, VLNNavigation, VLNImage
+//   VLNRGBD (posed RGB-D sequences, back-projection, voxel grids)   ← VLNImage, VLNScene
+//   VLNSim (agent, simulator, episodes, top-down maps)             ← VLNRender, VLNNavigation, VLNImage, VLNRGBD
 //   CBLAS (OpenBLAS via pkg-config), CEncoderKernels (C: GELU, softmax, LayerNorm; AVX-512/AVX2 clones)
 //   VLNEncoders (tensors, safetensors, MiniLM text encoder) ← VLNCore, VLNImage, CBLAS, CEncoderKernels
 //   vlnsim (CLI)                                                   ← VLNSim, VLNEncoders
@@ -33,12 +34,13 @@ let package = Package(
         .target(name: "VLNScene", dependencies: ["VLNCore"]),
         .target(name: "VLNRender", dependencies: ["VLNScene"]),
         .target(name: "VLNNavigation", dependencies: ["VLNScene"]),
-        .target(name: "VLNSim", dependencies: ["VLNRender", "VLNNavigation", "VLNImage"]),
+        .target(name: "VLNRGBD", dependencies: ["VLNCore", "VLNImage", "VLNScene"]),
+        .target(name: "VLNSim", dependencies: ["VLNRender", "VLNNavigation", "VLNImage", "VLNRGBD"]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CEncoderKernels"),
         .target(name: "VLNEncoders", dependencies: ["VLNCore", "VLNImage", "CBLAS", "CEncoderKernels"]),
         .executableTarget(name: "vlnsim", dependencies: [
-            "VLNSim", "VLNScene", "VLNImage", "VLNCore", "VLNEncoders", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VLNSim", "VLNScene", "VLNImage", "VLNCore", "VLNRGBD", "VLNEncoders", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test data location and temporary folders, shared by the test targets.
         .target(name: "VLNTestSupport", dependencies: ["VLNCore"], path: "Sources/VLNTestSupport"),
@@ -47,7 +49,8 @@ let package = Package(
         .testTarget(name: "VLNSceneTests", dependencies: ["VLNScene", "VLNTestSupport"]),
         .testTarget(name: "VLNRenderTests", dependencies: ["VLNRender", "VLNTestSupport"]),
         .testTarget(name: "VLNNavigationTests", dependencies: ["VLNNavigation", "VLNTestSupport"]),
-        .testTarget(name: "VLNSimTests", dependencies: ["VLNSim", "VLNTestSupport"]),
+        .testTarget(name: "VLNRGBDTests", dependencies: ["VLNRGBD", "VLNTestSupport"]),
+        .testTarget(name: "VLNSimTests", dependencies: ["VLNSim", "VLNRGBD", "VLNTestSupport"]),
         .testTarget(name: "VLNEncodersTests", dependencies: ["VLNEncoders", "VLNTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["vlnsim", "VLNTestSupport"]),
     ],

@@ -1,9 +1,10 @@
 // swift-tools-version: 6.1
 // vlnsim benchmarks, a package apart from the unit tests (package-benchmark, https://github.com/ordo-one/benchmark).
 // Run from this folder:
-//   swift package benchmark --target RaycastBenchmarks      (or EncoderBenchmarks)
+//   swift package benchmark --target RaycastBenchmarks      (or EncoderBenchmarks, LiftBenchmarks)
 // or, side by side with Open3D and Embree on the same mesh and rays: ../scripts/bench-raycast.sh;
-// with PyTorch on the same sentences: ../scripts/bench-encoders.sh
+// with PyTorch on the same sentences: ../scripts/bench-encoders.sh;
+// RGB-D lifting + voxel downsampling beside Open3D: ../scripts/bench-lift.sh
 import PackageDescription
 import class Foundation.ProcessInfo
 import struct Foundation.URL
@@ -31,7 +32,24 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"])],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        // The same work as a plain executable: for profilers, and as a fallback where package-benchmark cannot run.
+        .executableTarget(
+            name: "LiftBenchmarks",
+            dependencies: [
+                // VLNRGBD comes with the root package's VLNSim library product.
+                .product(name: "VLNSim", package: rootIdentity),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/LiftBenchmarks",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The same work as plain executables: for profilers, and as a fallback where package-benchmark cannot run.
+        .executableTarget(
+            name: "LiftTiming",
+            dependencies: [.product(name: "VLNSim", package: rootIdentity)],
+            path: "Sources/LiftTiming",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
         .executableTarget(
             name: "RaycastTiming",
             dependencies: [.product(name: "VLNSim", package: rootIdentity)],

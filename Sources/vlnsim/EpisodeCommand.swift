@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VLNCore
 import VLNImage
+import VLNRGBD
 import VLNScene
 import VLNSim
 
@@ -16,7 +17,9 @@ struct EpisodeCommand: ParsableCommand {
 
         Output (--out DIR): trajectory.png (top-down map in Habitat's colours: navigable grey, start blue, goal red, \
         shortest path green, path taken), trajectory.json (pose per step), frames/rgb_NNNN.png, \
-        frames/depth_NNNN.png (16-bit millimetres), frames/instance_NNNN.png. Nothing is written if the episode fails.
+        frames/depth_NNNN.png (16-bit millimetres), frames/instance_NNNN.png; with --export-rgbd, rgbd/ (a posed RGB-D \
+        folder in the 7-Scenes or TUM layout that `vlnsim rgbd`, Open3D and SLAM tools read). Nothing is written if the \
+        episode fails.
         """)
 
     @OptionGroup var sceneOptions: SceneOptions
@@ -57,6 +60,9 @@ struct EpisodeCommand: ParsableCommand {
     @Option(name: .long, help: "Top-down map resolution, pixels per metre (default: the longer side about 720 px).")
     var mapScale: Float?
 
+    @Option(name: .long, help: "Also write the observations as a posed RGB-D folder OUT/rgbd in this layout: 7scenes (mm depth) or tum (depth/5000, 10 Hz timestamps).")
+    var exportRgbd: RGBDFormat?
+
     func validate() throws {
         if episode == nil && actions == nil && !oracle {
             throw ValidationError("give the actions: --episode FILE, --actions STRING or --oracle")
@@ -67,6 +73,7 @@ struct EpisodeCommand: ParsableCommand {
         if let h = heading, !h.isFinite { throw ValidationError("--heading must be finite") }
         guard (1...100_000).contains(maxSteps) else { throw ValidationError("--max-steps must be within 1…100000") }
         guard !out.isEmpty else { throw ValidationError("--out must name a folder") }
+        if let f = exportRgbd, f != .sevenScenes, f != .tum { throw ValidationError("--export-rgbd writes 7scenes or tum") }
     }
 
     func run() throws {
@@ -103,11 +110,14 @@ struct EpisodeCommand: ParsableCommand {
             let folder = try OutputFolder(destination: out)
             let progress = ProgressBar(total: (oracle ? maxSteps : ep.actions.count) + 1, label: "episode")
             var frames = 0
+            // World frame Habitat's (Y up): 7-Scenes' gravity-direction.txt gets (0, −1, 0).
+            let rgbd = try exportRgbd.map { try RGBDSequenceWriter(format: $0, folder: folder.staging + "/rgbd", frameRate: 10, gravity: Vec3(0, -1, 0)) }
             let result: EpisodeResult
             do {
                 result = try sim.run(ep, from: startState, policy: policy, maxSteps: maxSteps,
-                                     observer: saveFrames ? { obs in
-                                         try obs.writeFrames(to: folder)
+                                     observer: saveFrames || rgbd != nil ? { obs in
+                                         if saveFrames { try obs.writeFrames(to: folder) }
+                                         try rgbd?.append(obs.rgbdFrame(frameRate: 10))
                                          frames += 1
                                          progress.update(frames)
                                      } : nil)
@@ -128,12 +138,14 @@ struct EpisodeCommand: ParsableCommand {
             try PNG.write(image, to: folder.path("trajectory.png"))
             try writeJSON(EpisodeReport(scene: scene.name, instruction: ep.instruction, result: result),
                           to: folder.path("trajectory.json"))
-            try folder.commit(replacing: ["frames"])
+            try rgbd?.finish()
+            try folder.commit(replacing: ["frames", "rgbd"])
             var summary = String(format: "%@: %d actions, path %.2f m", scene.name, result.steps.count - 1, result.pathLength)
             if let d = result.finalDistanceToGoal { summary += String(format: ", %.2f m from the goal", d) }
             if let s = result.success { summary += s ? ", success" : ", not a success" }
             print(summary)
-            print("wrote \(out)/trajectory.png, \(out)/trajectory.json" + (saveFrames ? ", \(out)/frames/" : ""))
+            print("wrote \(out)/trajectory.png, \(out)/trajectory.json" + (saveFrames ? ", \(out)/frames/" : "")
+                  + (exportRgbd.map { ", \(out)/rgbd/ (\($0.displayName))" } ?? ""))
         }
     }
 }

@@ -89,7 +89,7 @@ final class SimulatorTests: XCTestCase {
         func run() throws -> (EpisodeResult, [RGBImage]) {
             let sim = try Simulator(scene: twoRooms())
             var frames: [RGBImage] = []
-            let result = try sim.run(episode, from: start) { frames.append($0.rgb) }
+            let result = try sim.run(episode, from: start, observer: { frames.append($0.rgb) })
             return (result, frames)
         }
         let (a, fa) = try run(), (b, fb) = try run()
