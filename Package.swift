@@ -39,7 +39,7 @@ let package = Package(
             "VLNSim", "VLNScene", "VLNImage", "VLNCore", "VLNEncoders", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test data location and temporary folders, shared by the test targets.
-        .target(name: "VLNTestSupport", path: "Sources/VLNTestSupport"),
+        .target(name: "VLNTestSupport", dependencies: ["VLNCore"], path: "Sources/VLNTestSupport"),
         .testTarget(name: "VLNCoreTests", dependencies: ["VLNCore", "VLNTestSupport"]),
         .testTarget(name: "VLNImageTests", dependencies: ["VLNImage", "VLNTestSupport"]),
         .testTarget(name: "VLNSceneTests", dependencies: ["VLNScene", "VLNTestSupport"]),

@@ -15,6 +15,9 @@ public typealias Vec2 = SIMD2<Float>
 @inlinable public func cross(_ a: Vec3, _ b: Vec3) -> Vec3 {
     Vec3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
 }
+/// The z-component of the cross product of two plane vectors: twice the signed area of the triangle they span
+/// (positive when `b` is counter-clockwise from `a` in a frame with x right and y up).
+@inlinable public func cross<T: BinaryFloatingPoint & SIMDScalar>(_ a: SIMD2<T>, _ b: SIMD2<T>) -> T { a.x * b.y - a.y * b.x }
 @inlinable public func length(_ a: Vec3) -> Float { dot(a, a).squareRoot() }
 @inlinable public func normalize(_ a: Vec3) -> Vec3 { a / length(a) }
 @inlinable public func distance(_ a: Vec3, _ b: Vec3) -> Float { length(a - b) }

@@ -19,6 +19,10 @@ public func decodeJSON<T: Decodable>(_ type: T.Type, from data: Data, path: Stri
 /// Reads and decodes a JSON file (see `decodeJSON(_:from:path:)`).
 /// - Throws: `VLNError.io` if the file cannot be read, `VLNError.badFile` if it does not decode.
 public func loadJSON<T: Decodable>(_ type: T.Type, path: String) throws -> T {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw VLNError.io(path: path, reason: "is a folder, not a JSON file")
+    }
     let data: Data
     do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
         throw VLNError.io(path: path, reason: "cannot read: \((error as NSError).localizedDescription)")
@@ -63,7 +67,9 @@ private func reason(of error: DecodingError) -> String {
         if let underlying = ctx.underlyingError as NSError? {
             return "invalid JSON: \(underlying.userInfo[NSDebugDescriptionErrorKey] ?? underlying.localizedDescription)"
         }
-        return ctx.debugDescription
+        // Foundation's wording ("The given data was not valid JSON.") also covers valid JSON with a value the type
+        // cannot hold, e.g. a number out of range.
+        return ctx.codingPath.isEmpty ? "cannot decode a value (a number out of range for its field?)" : ctx.debugDescription
     @unknown default: return "cannot decode"
     }
 }

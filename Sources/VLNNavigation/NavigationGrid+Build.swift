@@ -37,6 +37,17 @@ extension NavigationGrid {
             if scene.isFloorPoint(k) { floorPts.append(k) } else { otherPts.append(k) }
         }
         if floorTris.isEmpty && floorPts.isEmpty {
+            // No geometry of a floor category (a plain mesh): take the lowest upward-facing surfaces — those within
+            // maxClimb of the lowest one — as the floor, as a navmesh builder would find them.
+            let up = otherTris.filter { mesh.normal($0).y > settings.floorMinNormalY }
+            let lowY = { (t: Int) -> Float in let (a, b, c) = mesh.corners(t); return min(a.y, b.y, c.y) }
+            if let lowest = up.map(lowY).min() {
+                let chosen = Set(up.filter { lowY($0) <= lowest + settings.maxClimb })
+                floorTris = up.filter(chosen.contains)
+                otherTris = otherTris.filter { !chosen.contains($0) }
+            }
+        }
+        if floorTris.isEmpty && floorPts.isEmpty {
             throw VLNError.invalidValue(field: "scene", reason:
                 "scene '\(scene.name)' has no floor geometry: no upward-facing (normal.y > \(settings.floorMinNormalY)) "
                 + "triangle and no point of the floor categories \(scene.floorCategories.sorted()); "
@@ -60,8 +71,8 @@ extension NavigationGrid {
         let wD = ((bb.upper.x - ox) / cs).rounded(.down) + 1 + Float(pad)
         let hD = ((bb.upper.z - oz) / cs).rounded(.down) + 1 + Float(pad)
         guard wD * hD <= Float(1 << 26) else {
-            throw VLNError.invalidValue(field: "NavigationSettings.cellSize", reason:
-                "a \(bb.extent.x) × \(bb.extent.z) m scene at \(cs) m cells needs \(Int(wD)) × \(Int(hD)) cells (> 2^26)")
+            throw VLNError.invalidValue(field: "scene", reason:
+                "a \(bb.extent.x) × \(bb.extent.z) m scene at \(cs) m cells needs \(wD) × \(hD) cells (more than 2^26; is an object far away?)")
         }
         let w = Int(wD), h = Int(hD), n = w * h
         @inline(__always) func grid(_ p: Vec3) -> SIMD2<Float> { SIMD2((p.x - ox) / cs, (p.z - oz) / cs) }
@@ -71,7 +82,7 @@ extension NavigationGrid {
         for t in floorTris {
             let (a, b, c) = mesh.corners(t)
             let pa = grid(a), pb = grid(b), pc = grid(c)
-            let area = cross2(pb - pa, pc - pa)
+            let area = cross(pb - pa, pc - pa)
             if abs(area) < 1e-12 { continue }
             let lo = pointwiseMin(pa, pointwiseMin(pb, pc)), hi = pointwiseMax(pa, pointwiseMax(pb, pc))
             let i0 = max(0, Int((lo.x - 0.5).rounded(.up))), i1 = min(w - 1, Int((hi.x - 0.5).rounded(.down)))
@@ -81,7 +92,7 @@ extension NavigationGrid {
             for j in j0...j1 {
                 for i in i0...i1 {
                     let p = SIMD2(Float(i) + 0.5, Float(j) + 0.5)
-                    let wa = cross2(pc - pb, p - pb) / area, wb = cross2(pa - pc, p - pc) / area
+                    let wa = cross(pc - pb, p - pb) / area, wb = cross(pa - pc, p - pc) / area
                     let wc = 1 - wa - wb
                     if wa >= eps && wb >= eps && wc >= eps {
                         let y = wa * a.y + wb * b.y + wc * c.y
@@ -120,9 +131,7 @@ extension NavigationGrid {
         //    original floor cells in its square.
         let r = settings.floorHoleClosing
         if r > 0 {
-            let mask = floorY.map { $0.isNaN ? UInt8(0) : 1 }
-            let dilated = squareDilate(mask, w, h, r)
-            let closed = squareDilate(dilated.map { 1 - $0 }, w, h, r).map { 1 - $0 }
+            let closed = morphologicalClosing(floorY.map { $0.isNaN ? UInt8(0) : 1 }, w, h, r)
             let original = floorY
             for k in 0..<n where closed[k] == 1 && original[k].isNaN {
                 let ci = k % w, cj = k / w
@@ -169,6 +178,13 @@ extension NavigationGrid {
         //    bottom face at floor level marks the cells it covers as solid.
         let climb = settings.maxClimb, agentH = settings.agentHeight
         let undersideSlack: Float = 0.05
+        // An underside blocks only if its object rises above maxClimb (a rug's underside does not).
+        var instanceTop: [UInt32: Float] = [:]
+        for t in otherTris {
+            let (a, b, c) = mesh.corners(t)
+            let id = mesh.triangleInstanceIds[t]
+            instanceTop[id] = max(instanceTop[id] ?? -.infinity, a.y, b.y, c.y)
+        }
         var obstacle = [Bool](repeating: false, count: n)
         let bandHi = maxRef + agentH
         let eps: Float = 1e-4      // cell columns are shrunk by this (cells): touching a boundary is not overlap
@@ -181,6 +197,7 @@ extension NavigationGrid {
             let nr = mesh.normal(t)
             let underside = nr.y < -settings.floorMinNormalY && floorFlagByInstance[mesh.triangleInstanceIds[t]] != true
             let lift = underside ? -undersideSlack : climb
+            let top = underside ? instanceTop[mesh.triangleInstanceIds[t], default: -.infinity] : .infinity
             if max(a.y, b.y, c.y) <= minRef + lift || min(a.y, b.y, c.y) >= bandHi { continue }
             let off = SIMD2(nr.x, nr.z) * nudge
             poly.removeAll(keepingCapacity: true)
@@ -208,7 +225,7 @@ extension NavigationGrid {
                     if cellPoly.isEmpty { continue }
                     var yLo = Float.infinity, yHi = -Float.infinity
                     for p in cellPoly { yLo = min(yLo, p.y); yHi = max(yHi, p.y) }
-                    if yHi > refY[k] + lift && yLo < refY[k] + agentH { obstacle[k] = true }
+                    if yHi > refY[k] + lift && yLo < refY[k] + agentH && top > refY[k] + climb { obstacle[k] = true }
                 }
             }
         }
@@ -224,10 +241,7 @@ extension NavigationGrid {
             let m = j * w + i
             if p.y > refY[m] + climb && p.y < refY[m] + agentH { pointObstacle[m] = 1 }
         }
-        if !otherPts.isEmpty && r > 0 {
-            let dilated = squareDilate(pointObstacle, w, h, r)
-            pointObstacle = squareDilate(dilated.map { 1 - $0 }, w, h, r).map { 1 - $0 }
-        }
+        if !otherPts.isEmpty && r > 0 { pointObstacle = morphologicalClosing(pointObstacle, w, h, r) }
         for k in 0..<n where pointObstacle[k] == 1 { obstacle[k] = true }
 
         // 8. Navigable = floor ∧ ¬obstacle, eroded by a disc of agentRadius around every blocking cell (distance
@@ -273,7 +287,6 @@ extension NavigationGrid {
     }
 }
 
-@inline(__always) func cross2(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> Float { a.x * b.y - a.y * b.x }
 
 /// Sutherland–Hodgman clip of a convex polygon against `p[axis] ≥ value` (or `≤`), boundary kept.
 @inline(__always)
@@ -292,6 +305,11 @@ func clip(_ input: [Vec3], into out: inout [Vec3], axis: Int, value: Float, keep
 }
 
 /// Binary dilation by a (2r+1)² square (separable running counts); cells outside the grid count as 0.
+/// Closing (dilation then erosion) of a 0/1 mask by a (2r+1)² square: fills holes and gaps up to 2r cells wide.
+func morphologicalClosing(_ m: [UInt8], _ w: Int, _ h: Int, _ r: Int) -> [UInt8] {
+    squareDilate(squareDilate(m, w, h, r).map { 1 - $0 }, w, h, r).map { 1 - $0 }
+}
+
 func squareDilate(_ m: [UInt8], _ w: Int, _ h: Int, _ r: Int) -> [UInt8] {
     var rows = [UInt8](repeating: 0, count: w * h)
     for j in 0..<h {

@@ -284,7 +284,19 @@ private struct BodyReader {
         return e.properties.map { _ in .none }
     }
 
-    mutating func prepare(_ e: PLY.Element, _ s: [Slot]) {
+    /// Allocates the outputs of element `e`, after checking that the `availableBytes` left in the file can hold
+    /// `e.count` elements at all (so a lying count is a truncation error, not a huge allocation).
+    mutating func prepare(_ e: PLY.Element, _ s: [Slot], availableBytes: Int, ascii: Bool) throws {
+        // Smallest possible encoding of one element: binary, every scalar (and every list's count); ASCII, at least
+        // one byte per scalar (a digit or a separator; a loose bound, so the reader's own message reports short files).
+        let minimum = ascii ? e.properties.count
+            : e.properties.reduce(0) { $0 + ($1.countType?.size ?? $1.type.size) }
+        let (need, overflow) = e.count.multipliedReportingOverflow(by: max(minimum, 1))
+        if overflow || need > availableBytes {
+            throw VLNError.badFile(path: path, field: e.name,
+                                   reason: "truncated: the header promises \(e.count) '\(e.name)' elements, which need at "
+                                   + "least \(overflow ? "more than \(Int.max)" : "\(need)") bytes, found \(availableBytes) bytes")
+        }
         if e.name == "vertex" {
             out.positions = [Vec3](repeating: .zero, count: e.count)
             if s.contains(where: { $0 == .red || $0 == .green || $0 == .blue }) {
@@ -377,7 +389,7 @@ private struct BodyReader {
         var o = header.bodyOffset
         for e in header.elements {
             let s = try slots(for: e)
-            prepare(e, s)
+            try prepare(e, s, availableBytes: n - o, ascii: false)
             func truncated(_ record: Int, need: Int) -> VLNError {
                 VLNError.badFile(path: path, field: e.name,
                                  reason: "truncated: the header promises \(e.count) '\(e.name)' elements, the body "
@@ -385,8 +397,8 @@ private struct BodyReader {
                                  + "file has \(n) bytes)")
             }
             if let stride = e.fixedStride {
-                let need = e.count * stride
-                guard n - o >= need else {
+                let (need, overflow) = e.count.multipliedReportingOverflow(by: stride)
+                guard !overflow, n - o >= need else {
                     throw VLNError.badFile(path: path, field: e.name,
                                            reason: "truncated: the header promises \(e.count) '\(e.name)' elements × "
                                            + "\(stride) bytes = \(need) bytes after the header, found \(n - o) bytes "
@@ -469,7 +481,7 @@ private struct BodyReader {
         }
         for e in header.elements {
             let s = try slots(for: e)
-            prepare(e, s)
+            try prepare(e, s, availableBytes: n - o, ascii: true)
             let hasColor = out.faceColors != nil && e.name == "face"
             let hasInstance = out.faceInstanceIds != nil && e.name == "face"
             var idx: [Int] = []

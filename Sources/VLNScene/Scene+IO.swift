@@ -38,8 +38,11 @@ extension Scene {
         func existing(_ entry: SceneManifest.Geometry, field: String) throws -> String {
             let p = resolve(entry.path)
             guard FileManager.default.fileExists(atPath: p) else {
+                let hint = entry.path.hasPrefix(DataPath.placeholder)
+                    ? " ($DATA is '\(dataPath)': run from the repository's root, or set \(DataPath.environmentVariable) or --data to the data folder)"
+                    : ""
                 throw VLNError.badFile(path: manifestPath, field: field,
-                                       reason: "the referenced file '\(p)' does not exist")
+                                       reason: "the referenced file '\(p)' does not exist" + hint)
             }
             return p
         }

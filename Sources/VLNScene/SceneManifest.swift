@@ -159,10 +159,25 @@ public struct SceneManifest: Codable, Equatable, Sendable {
         guard !m.meshes.isEmpty || !m.pointClouds.isEmpty else {
             throw VLNError.badFile(path: path, field: "meshes", reason: "the scene has no geometry: give meshes or point_clouds")
         }
+        var seen = Set<UInt32>()
+        for (i, inst) in m.instances.enumerated() {
+            guard inst.id >= 1 else { throw VLNError.badFile(path: path, field: "instances[\(i)].id", reason: "instance ids start at 1 (0 means none)") }
+            guard seen.insert(inst.id).inserted else {
+                throw VLNError.badFile(path: path, field: "instances[\(i)].id", reason: "instance id \(inst.id) appears twice")
+            }
+        }
+        for (i, c) in m.pointClouds.enumerated() {
+            if let r = c.pointRadius, !(r > 0 && r <= 1) {
+                throw VLNError.badFile(path: path, field: "point_clouds[\(i)].point_radius", reason: "must be in (0, 1] metres, got \(r)")
+            }
+        }
         for (i, r) in m.regions.enumerated() {
             for (j, p) in r.footprint.enumerated() where p.count != 2 {
                 throw VLNError.badFile(path: path, field: "regions[\(i)].footprint[\(j)]",
                                        reason: "a footprint point is [x, z], found \(p.count) numbers")
+            }
+            guard r.footprint.count >= 3 else {
+                throw VLNError.badFile(path: path, field: "regions[\(i)].footprint", reason: "a footprint needs at least 3 points, found \(r.footprint.count)")
             }
         }
         return m

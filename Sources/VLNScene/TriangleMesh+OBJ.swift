@@ -112,6 +112,9 @@ extension TriangleMesh {
                 currentColor = materials[name] ?? defaultOBJColor
             }
         }
+        guard !mesh.triangles.isEmpty else {
+            throw VLNError.badFile(path: path, reason: "no faces: an OBJ scene needs at least one 'f' line")
+        }
         return (mesh, instances)
     }
 

@@ -30,12 +30,13 @@ public enum AgentAction: String, Codable, CaseIterable, Sendable {
             // Letter runs with optional repeat counts: "3F", "FFL", "2RF".
             var count = ""
             for ch in token {
-                if ch.isNumber { count.append(ch); continue }
+                if ch.isASCII && ch.isNumber { count.append(ch); continue }
                 guard let a = AgentAction.allCases.first(where: { $0.letter == Character(ch.uppercased()) }) else {
                     throw VLNError.invalidValue(field: "actions", reason: "token \(k + 1) '\(token)': '\(ch)' is not an action (use F, L, R, S or MOVE_FORWARD, TURN_LEFT, TURN_RIGHT, STOP)")
                 }
-                let n = count.isEmpty ? 1 : Int(count)!
-                guard n <= 100_000 else { throw VLNError.invalidValue(field: "actions", reason: "token \(k + 1) '\(token)': repeat count too large") }
+                guard let n = count.isEmpty ? 1 : Int(count), n <= 100_000 else {
+                    throw VLNError.invalidValue(field: "actions", reason: "token \(k + 1) '\(token)': repeat count \(count) is over 100000")
+                }
                 out += Array(repeating: a, count: n)
                 count = ""
             }

@@ -211,7 +211,7 @@ public struct Canvas: Sendable {
     public mutating func fillTriangle(_ a0: Vec2, _ b0: Vec2, _ c0: Vec2, color: RGB8) {
         guard [a0, b0, c0].allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else { return }
         let a = dvec(a0), b = dvec(b0), c = dvec(c0)
-        let area = cross2(b - a, c - a)
+        let area = cross(b - a, c - a)
         guard area != 0 else { return }
         let s: Double = area > 0 ? 1 : -1
         guard let rows = pixelSpan(min(a.y, b.y, c.y), max(a.y, b.y, c.y), image.height),
@@ -220,7 +220,7 @@ public struct Canvas: Sendable {
             let base = row * image.width
             for col in cols {
                 let p = SIMD2<Double>(Double(col) + 0.5, Double(row) + 0.5)
-                if s * cross2(b - a, p - a) >= 0 && s * cross2(c - b, p - b) >= 0 && s * cross2(a - c, p - c) >= 0 {
+                if s * cross(b - a, p - a) >= 0 && s * cross(c - b, p - b) >= 0 && s * cross(a - c, p - c) >= 0 {
                     image.pixels[base + col] = color
                 }
             }
@@ -302,7 +302,6 @@ public struct Canvas: Sendable {
     return o ? (b > 0 ? Int.max : Int.min) : r
 }
 
-@inline(__always) private func cross2(_ u: SIMD2<Double>, _ v: SIMD2<Double>) -> Double { u.x * v.y - u.y * v.x }
 @inline(__always) private func dvec(_ v: Vec2) -> SIMD2<Double> { SIMD2<Double>(Double(v.x), Double(v.y)) }
 
 /// Indices `i` in `0 ..< count` whose pixel centre `i + 0.5` lies in `[lo, hi]`, or nil if none / not finite.

@@ -61,13 +61,23 @@ public typealias Policy = (Simulator) -> AgentAction
 
 extension Simulator {
     /// Runs `episode` from `start`: applies each scene event before the action of its step, takes the
-    /// episode's actions — or, with a `policy`, asks it for each action until STOP or `maxSteps` — and calls
-    /// `observer` with the observation after reset and after every action.
+    /// episode's actions — or, with a `policy`, asks it for each action until STOP or `maxSteps` — and, when an
+    /// `observer` is given, renders and passes it the observation after reset and after every action (without
+    /// an observer nothing is rendered).
     ///
-    /// - Throws: `VLNError.invalidValue` for a start that is not navigable or a scripted event past the last
-    ///   action; whatever `observer` throws.
+    /// - Throws: `VLNError.invalidValue` naming the field (`start_position`, `goal`, `actions`,
+    ///   `events[k].step`, `events[k].instance`, …) for a start that is not navigable, a goal off the navigable
+    ///   area, no actions, actions after STOP, an event past the last action or on a missing instance; whatever
+    ///   `observer` throws.
     public func run(_ episode: ScriptedEpisode, from start: AgentState, policy: Policy? = nil, maxSteps: Int = 500,
-                    observer: (Observation) throws -> Void = { _ in }) throws -> EpisodeResult {
+                    observer: ((Observation) throws -> Void)? = nil) throws -> EpisodeResult {
+        if policy == nil {
+            guard !episode.actions.isEmpty else { throw VLNError.invalidValue(field: "actions", reason: "no actions") }
+            if let s = episode.actions.firstIndex(of: .stop), s < episode.actions.count - 1 {
+                throw VLNError.invalidValue(field: "actions", reason: "STOP is action \(s + 1) of \(episode.actions.count): "
+                                            + "the \(episode.actions.count - s - 1) after it would never run")
+            }
+        }
         let budget = policy == nil ? episode.actions.count : maxSteps
         for (k, e) in episode.events.enumerated() where e.step > budget {
             throw VLNError.invalidValue(field: "events[\(k)].step",
@@ -75,6 +85,10 @@ extension Simulator {
         }
         try reset(to: start)
         let goal = episode.goal
+        if let g = goal?.position, navigation.snapPoint(g) == nil {
+            throw VLNError.invalidValue(field: "goal", reason: String(format: "(%.2f, %.2f, %.2f) is not within %.1f m of the navigable area of %@",
+                                                                       g.x, g.y, g.z, settings.navigation.maxSnapDistance, scene.name))
+        }
         let shortest = goal.flatMap { navigation.shortestPath(from: agent.position, to: $0.position) }
         func record(_ action: AgentAction?, collided: Bool) -> TrajectoryStep {
             TrajectoryStep(step: stepCount, action: action?.rawValue, position: [agent.position.x, agent.position.y, agent.position.z],
@@ -86,20 +100,22 @@ extension Simulator {
         for i in 0...budget {
             // Events of step i happen before action i; they are listed on the state they changed.
             var done: [String] = []
-            for e in episode.events where e.step == i {
-                try apply(e.edit)
+            for (k, e) in episode.events.enumerated() where e.step == i {
+                do { try apply(e.edit) } catch let VLNError.invalidValue(field, reason) {
+                    throw VLNError.invalidValue(field: "events[\(k)].\(field)", reason: reason)
+                }
                 done.append(e.edit.summary)
             }
             if i == 0 {
                 steps.append(record(nil, collided: false))
-                try observer(observe())
+                if let observer { try observer(observe()) }
             }
             if !done.isEmpty { steps[steps.count - 1].events = done }
             if i == budget || stopped { break }
             let action = policy?(self) ?? episode.actions[i]
             let collided = step(action)
             steps.append(record(action, collided: collided))
-            try observer(observe())
+            if let observer { try observer(observe()) }
         }
         return EpisodeResult(steps: steps, shortestPath: shortest, goal: goal, stopped: stopped)
     }

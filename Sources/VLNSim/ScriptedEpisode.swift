@@ -62,6 +62,9 @@ public struct ScriptedEpisode: Sendable {
                 guard r.count == 4, r.allSatisfy(\.isFinite) else { throw bad("start_rotation", "expected a quaternion [x, y, z, w]") }
                 let q = Quaternion(r)
                 guard abs(q.norm - 1) < 1e-3 else { throw bad("start_rotation", "not a unit quaternion (norm \(q.norm))") }
+                guard q.rotate(Vec3(0, 1, 0)).y > 0.999 else {
+                    throw bad("start_rotation", "must be a rotation about +Y (the agent stays upright), as in VLN-CE")
+                }
                 heading = q.heading
             } else if let h = file.startHeadingDeg {
                 heading = h.radians

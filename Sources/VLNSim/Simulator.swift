@@ -88,11 +88,7 @@ public final class Simulator {
     }
 
     /// The camera of the current agent state: at `cameraHeight` above the base, looking along the heading.
-    public var camera: Camera {
-        let worldFromCamera = RigidTransform(rotation: agent.rotation,
-                                             translation: agent.position + Vec3(0, settings.cameraHeight, 0))
-        return Camera(intrinsics: settings.intrinsics, worldFromCamera: worldFromCamera)
-    }
+    public var camera: Camera { settings.camera(of: agent) }
 
     /// Renders the current view.
     public func observe() -> Observation {
@@ -144,7 +140,7 @@ public final class Simulator {
             try scene.moveInstance(id, by: t)
         case let .add(category, position, size):
             guard all(size .> 0), size.x.isFinite, size.y.isFinite, size.z.isFinite else {
-                throw VLNError.invalidValue(field: "size", reason: "must be positive, got \(size)")
+                throw VLNError.invalidValue(field: "size", reason: String(format: "must be positive and finite, got [%g, %g, %g]", size.x, size.y, size.z))
             }
             scene.addInstance(TriangleMesh.box(center: position + Vec3(0, size.y / 2, 0), size: size, color: RGB8(180, 60, 160)), category: category)
         }
@@ -166,9 +162,21 @@ func wrapAngle(_ a: Float) -> Float {
     return x
 }
 
-extension Simulator {
-    /// Places the agent without checking navigability (for rendering arbitrary views); episodes use `reset(to:)`.
-    public func place(_ state: AgentState) {
-        agent = state
+extension AgentSettings {
+    /// The agent's camera: `cameraHeight` above its base, looking along its heading (OpenGL camera frame, so
+    /// `worldFromCamera`'s rotation is the agent's rotation about +Y).
+    public func camera(of agent: AgentState) -> Camera {
+        Camera(intrinsics: intrinsics,
+               worldFromCamera: RigidTransform(rotation: agent.rotation, translation: agent.position + Vec3(0, cameraHeight, 0)))
+    }
+}
+
+extension Observation {
+    /// Renders `scene` as seen by an agent in `state`, without a simulator: no navigation grid is built, so any
+    /// pose in any scene (even one without a floor) can be rendered.
+    public static func render(scene: Scene, agent state: AgentState, settings: AgentSettings = AgentSettings()) -> Observation {
+        let cam = settings.camera(of: state)
+        let frame = Renderer(scene: scene).render(camera: cam)
+        return Observation(step: 0, rgb: frame.rgb, depth: frame.depth, instanceIds: frame.instanceIds, agent: state, camera: cam)
     }
 }

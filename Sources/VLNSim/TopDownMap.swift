@@ -29,8 +29,11 @@ public struct TopDownMap {
     static let structural: Set<String> = ["floor", "wall", "ceiling", "door frame", "doorframe", "window", "unannotated", "otherstructure"]
 
     private let margin = 12
-    private let titleHeight = 22
-    private let legendHeight = 22
+    private let legendHeight = 46
+    /// Lines of text above the map (title, instruction).
+    private var headerLines = 1
+    private var titleHeight: Int { 10 + 10 * headerLines }
+    public static let changeColor = RGB8(200, 0, 200)
 
     /// - Parameter pixelsPerMetre: map resolution; nil picks one that makes the longer side about 720 pixels
     ///   (clamped to 24…160 px/m).
@@ -50,10 +53,30 @@ public struct TopDownMap {
              Float(margin + titleHeight) + (p.z - originXZ.y) * pixelsPerMetre)
     }
 
-    /// Draws the map with an episode: the shortest path (green), the path taken (orange), start (blue), goal
-    /// (red, with its success radius), collisions and the final heading.
-    public func draw(result: EpisodeResult, title: String? = nil) -> RGBImage {
-        var canvas = base(title: title)
+    /// Draws the map with an episode: the shortest path (green, planned in this map's scene), the path taken
+    /// (orange), start (blue), goal (red, with its success radius), collisions, the final pose (black ring and
+    /// arrow), and the scene events (magenta): removed objects crossed out, moved and added objects outlined
+    /// where they ended up in `finalScene`.
+    /// - Parameters:
+    ///   - result: the episode.
+    ///   - finalScene: the scene after the episode's events (nil: no events to show).
+    ///   - events: the episode's scene events.
+    ///   - title, subtitle: text above the map (the subtitle, e.g. the instruction, is wrapped to the width).
+    public func draw(result: EpisodeResult, finalScene: Scene? = nil, events: [SceneEvent] = [],
+                     title: String? = nil, subtitle: String? = nil) -> RGBImage {
+        var map = self
+        let width = max(Int((extentMetres.x * pixelsPerMetre).rounded(.up)) + 2 * margin, 520)
+        let lines = subtitle.map { wrap($0, columns: (width - 2 * margin) / 6) } ?? []
+        map.headerLines = 1 + lines.count
+        var canvas = map.base(title: title)
+        for (k, line) in lines.enumerated() { canvas.drawText(line, x: margin, y: 6 + 10 * (k + 1), color: RGB8(60, 60, 60)) }
+        map.drawEvents(&canvas, events: events, finalScene: finalScene ?? scene)
+        map.drawEpisode(&canvas, result: result)
+        map.legend(&canvas)
+        return canvas.image
+    }
+
+    private func drawEpisode(_ canvas: inout Canvas, result: EpisodeResult) {
         if let sp = result.shortestPath, sp.count > 1 {
             canvas.drawPolyline(sp.map(pixel), color: Self.shortestPathColor, width: 3)
         }
@@ -78,8 +101,43 @@ public struct TopDownMap {
             canvas.strokeCircle(center: e, radius: r, color: .black, width: 2)
             arrow(&canvas, at: e, headingDeg: last.headingDeg, color: .black)
         }
-        legend(&canvas)
-        return canvas.image
+    }
+
+    private func drawEvents(_ canvas: inout Canvas, events: [SceneEvent], finalScene: Scene) {
+        func outline(_ lower: Vec3, _ upper: Vec3, label: String, cross: Bool) {
+            let a = pixel(lower), b = pixel(upper)
+            canvas.strokeRect(x: Int(a.x), y: Int(a.y), width: max(3, Int(b.x - a.x)), height: max(3, Int(b.y - a.y)),
+                              color: Self.changeColor, lineWidth: 2)
+            if cross {
+                canvas.drawLine(from: a, to: b, color: Self.changeColor, width: 2)
+                canvas.drawLine(from: Vec2(a.x, b.y), to: Vec2(b.x, a.y), color: Self.changeColor, width: 2)
+            }
+            canvas.drawText(label, x: Int(a.x), y: Int(b.y) + 3, color: Self.changeColor, background: RGB8(255, 255, 255))
+        }
+        for e in events {
+            switch e.edit {
+            case let .remove(id):
+                if let box = scene.bounds(ofInstance: id) {
+                    outline(box.lower, box.upper, label: "\(scene.category(ofInstance: id) ?? "#\(id)") removed @\(e.step)", cross: true)
+                }
+            case let .move(id, _, _):
+                if let box = finalScene.bounds(ofInstance: id) {
+                    outline(box.lower, box.upper, label: "\(finalScene.category(ofInstance: id) ?? "#\(id)") moved @\(e.step)", cross: false)
+                }
+            case let .add(category, position, size):
+                outline(position - size / 2, position + size / 2, label: "\(category) added @\(e.step)", cross: false)
+            }
+        }
+    }
+
+    private func wrap(_ text: String, columns: Int) -> [String] {
+        var lines: [String] = [], line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && line.count + 1 + word.count > max(columns, 10) { lines.append(line); line = "" }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return Array(lines.prefix(4))
     }
 
     /// The map alone: floor, obstacles, object outlines and labels, room labels, title.
@@ -151,12 +209,19 @@ public struct TopDownMap {
 
     private func legend(_ canvas: inout Canvas) {
         var x = margin
-        let y = canvas.height - legendHeight + 6
-        for (label, color) in [("navigable", Self.navigableColor), ("obstacle", Self.obstacleColor), ("start", Self.sourceColor),
-                               ("goal", Self.targetColor), ("shortest path", Self.shortestPathColor), ("path taken", Self.pathColor)] {
+        var y = canvas.height - legendHeight + 4
+        let items: [(String, RGB8)] = [
+            ("navigable", Self.navigableColor), ("floor within the agent radius", Self.floorColor),
+            ("obstacle", Self.obstacleColor), ("no floor", Self.outsideColor), ("start", Self.sourceColor),
+            ("goal", Self.targetColor), ("shortest path", Self.shortestPathColor), ("path taken", Self.pathColor),
+            ("end pose", .black), ("scene event", Self.changeColor)]
+        for (label, color) in items {
+            let w = 13 + Canvas.textSize(label).width + 12
+            if x + w > canvas.width - margin { x = margin; y += 13 }
             canvas.fillRect(x: x, y: y, width: 10, height: 8, color: color)
+            if color == Self.outsideColor { canvas.strokeRect(x: x, y: y, width: 10, height: 8, color: RGB8(150, 150, 150)) }
             canvas.drawText(label, x: x + 13, y: y, color: .black)
-            x += 13 + Canvas.textSize(label).width + 12
+            x += w
         }
     }
 }

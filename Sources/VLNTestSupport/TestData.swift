@@ -1,4 +1,5 @@
 import Foundation
+import VLNCore
 import XCTest
 
 /// Helpers shared by the test targets (not part of the product).
@@ -7,9 +8,10 @@ import XCTest
 public let packageRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 
-/// The shared data folder for tests: `$VLNSIM_DATA`, else `../shared/data` relative to the package root.
+/// The shared data folder for tests: `DataPath.resolve()` (`$VLNSIM_DATA`, else `../shared/data`), a relative
+/// path taken relative to the package root (where the CLI is run from), whatever the test runner's directory.
 public func testDataPath() -> String {
-    let p = ProcessInfo.processInfo.environment["VLNSIM_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "../shared/data"
+    let p = DataPath.resolve()
     return p.hasPrefix("/") ? p : URL(fileURLWithPath: packageRoot).appendingPathComponent(p).standardized.path
 }
 

@@ -36,14 +36,14 @@ struct EpisodeCommand: ParsableCommand {
     @Option(name: .long, help: "Start position x,y,z in metres (world frame, Y up). Negative values: --start=-1,0,2.")
     var start: Vec3Argument?
 
-    @Option(name: .long, help: "Start heading in degrees (0 faces −Z, positive turns left).")
+    @Option(name: .long, help: "Start heading in degrees (0 faces −Z, positive turns left); also for a random start.")
     var heading: Float?
 
     @Option(name: .long, help: "Goal position x,y,z in metres. Negative values: --goal=-1,0,2.")
     var goal: Vec3Argument?
 
-    @Option(name: .long, help: "Goal success radius in metres.")
-    var goalRadius: Float = 3.0
+    @Option(name: .long, help: "Goal success radius in metres (default: the episode file's, else 3.0 as in VLN-CE).")
+    var goalRadius: Float?
 
     @Option(name: .long, help: "Seed for a random start (and oracle goal) when none is given.")
     var seed: UInt64 = 0
@@ -62,10 +62,11 @@ struct EpisodeCommand: ParsableCommand {
             throw ValidationError("give the actions: --episode FILE, --actions STRING or --oracle")
         }
         if actions != nil && oracle { throw ValidationError("--actions and --oracle exclude each other") }
-        guard goalRadius > 0, goalRadius.isFinite else { throw ValidationError("--goal-radius must be positive") }
+        if let r = goalRadius, !(r > 0 && r.isFinite) { throw ValidationError("--goal-radius must be positive") }
         if let m = mapScale, !(4...400).contains(m) { throw ValidationError("--map-scale must be within 4…400 pixels per metre") }
         if let h = heading, !h.isFinite { throw ValidationError("--heading must be finite") }
         guard (1...100_000).contains(maxSteps) else { throw ValidationError("--max-steps must be within 1…100000") }
+        guard !out.isEmpty else { throw ValidationError("--out must name a folder") }
     }
 
     func run() throws {
@@ -81,9 +82,11 @@ struct EpisodeCommand: ParsableCommand {
                 guard let p = sim.navigation.randomNavigablePoint(using: &rng, island: sim.navigation.largestIsland) else {
                     throw VLNError.invalidValue(field: "scene", reason: "no navigable point in \(scene.name)")
                 }
-                return AgentState(position: p, heading: rng.uniform(-.pi, .pi))
+                let randomHeading = rng.uniform(-.pi, .pi)
+                return AgentState(position: p, heading: heading?.radians ?? randomHeading)
             }()
-            if let g = goal { ep.goal = NavigationGoal(position: g.value, radius: goalRadius) }
+            if let g = goal { ep.goal = NavigationGoal(position: g.value, radius: goalRadius ?? ep.goal?.radius ?? 3.0) }
+            else if let r = goalRadius, ep.goal != nil { ep.goal!.radius = r }
             var policy: Policy? = nil
             if oracle {
                 if ep.goal == nil {
@@ -92,24 +95,40 @@ struct EpisodeCommand: ParsableCommand {
                     guard let g = sim.navigation.randomNavigablePoint(using: &rng, island: island) else {
                         throw VLNError.invalidValue(field: "goal", reason: "no navigable goal on the start's island")
                     }
-                    ep.goal = NavigationGoal(position: g, radius: goalRadius)
+                    ep.goal = NavigationGoal(position: g, radius: goalRadius ?? 3.0)
                 }
                 policy = ShortestPathFollower(goal: ep.goal!.position).policy()
             }
+            let initial = (scene: sim.scene, navigation: sim.navigation)
             let folder = try OutputFolder(destination: out)
             let progress = ProgressBar(total: (oracle ? maxSteps : ep.actions.count) + 1, label: "episode")
             var frames = 0
-            let result = try sim.run(ep, from: startState, policy: policy, maxSteps: maxSteps) { obs in
-                if saveFrames { try obs.writeFrames(to: folder) }
-                frames += 1
-                progress.update(frames)
+            let result: EpisodeResult
+            do {
+                result = try sim.run(ep, from: startState, policy: policy, maxSteps: maxSteps,
+                                     observer: saveFrames ? { obs in
+                                         try obs.writeFrames(to: folder)
+                                         frames += 1
+                                         progress.update(frames)
+                                     } : nil)
+            } catch let VLNError.invalidValue(field, reason) {
+                // Name where the value came from: the episode file's field, or the option that overrode it.
+                let fromOption = ["start_position": start.map { _ in "--start" }, "goal": goal.map { _ in "--goal" },
+                                  "actions": actions.map { _ in "--actions" }][field] ?? nil
+                if let option = fromOption { throw VLNError.invalidValue(field: option, reason: reason) }
+                if let file = episode { throw VLNError.badFile(path: file, field: field, reason: reason) }
+                throw VLNError.invalidValue(field: field, reason: reason)
             }
-            let map = TopDownMap(scene: sim.scene, navigation: sim.navigation, pixelsPerMetre: mapScale)
-            let image = map.draw(result: result, title: "\(scene.name): \(result.steps.count - 1) actions")
+            if result.goal != nil && result.shortestPath == nil {
+                FileHandle.standardError.write(Data("warning: the goal is not reachable from the start (different islands)\n".utf8))
+            }
+            let map = TopDownMap(scene: initial.scene, navigation: initial.navigation, pixelsPerMetre: mapScale)
+            let image = map.draw(result: result, finalScene: sim.scene, events: ep.events,
+                                 title: "\(scene.name): \(result.steps.count - 1) actions", subtitle: ep.instruction)
             try PNG.write(image, to: folder.path("trajectory.png"))
             try writeJSON(EpisodeReport(scene: scene.name, instruction: ep.instruction, result: result),
                           to: folder.path("trajectory.json"))
-            try folder.commit()
+            try folder.commit(replacing: ["frames"])
             var summary = String(format: "%@: %d actions, path %.2f m", scene.name, result.steps.count - 1, result.pathLength)
             if let d = result.finalDistanceToGoal { summary += String(format: ", %.2f m from the goal", d) }
             if let s = result.success { summary += s ? ", success" : ", not a success" }

@@ -39,7 +39,10 @@ struct RenderCommand: ParsableCommand {
     func validate() throws {
         guard (1...8192).contains(width), (1...8192).contains(height) else { throw ValidationError("--width/--height must be within 1…8192") }
         guard hfov > 0, hfov < 180 else { throw ValidationError("--hfov must be within (0, 180) degrees") }
-        guard heading.isFinite, cameraHeight.isFinite else { throw ValidationError("--heading/--camera-height must be finite") }
+        guard heading.isFinite, cameraHeight.isFinite, cameraHeight >= 0 else {
+            throw ValidationError("--heading must be finite and --camera-height finite and ≥ 0")
+        }
+        guard !out.isEmpty else { throw ValidationError("--out must name a folder") }
     }
 
     func run() throws {
@@ -48,10 +51,15 @@ struct RenderCommand: ParsableCommand {
             var settings = AgentSettings()
             settings.intrinsics = CameraIntrinsics(width: width, height: height, hfov: hfov.radians)
             settings.cameraHeight = cameraHeight
-            let sim = try Simulator(scene: scene, settings: settings)
-            let state = AgentState(position: position.value, heading: heading.radians)
-            if anywhere { sim.place(state) } else { try sim.reset(to: state) }
-            let obs = sim.observe()
+            var state = AgentState(position: position.value, heading: heading.radians)
+            if !anywhere {
+                let sim = try Simulator(scene: scene, settings: settings)
+                do { try sim.reset(to: state) } catch let VLNError.invalidValue(_, reason) {
+                    throw VLNError.invalidValue(field: "--position", reason: reason + " (--anywhere renders it anyway)")
+                }
+                state = sim.agent
+            }
+            let obs = Observation.render(scene: scene, agent: state, settings: settings)
             let folder = try OutputFolder(destination: out)
             try PNG.write(obs.rgb, to: folder.path("rgb.png"))
             try PNG.write(obs.depthMillimetres, to: folder.path("depth.png"))
@@ -74,14 +82,14 @@ struct GenerateSceneCommand: ParsableCommand {
     @Option(name: .long, help: "Seed: the same seed gives the same house.")
     var seed: UInt64 = 1
 
-    @Option(name: .long, help: "Number of rooms (default: chosen by the seed, 4–7).")
+    @Option(name: .long, help: "Number of rooms, 4…8 (default: chosen by the seed, 4–7).")
     var rooms: Int?
 
     @Option(name: .long, help: "Output folder.")
-    var out: String = "scenes"
+    var out: String = "out/scenes"
 
     func validate() throws {
-        if let r = rooms, !(4...12).contains(r) { throw ValidationError("--rooms must be within 4…12") }
+        if let r = rooms, !(4...8).contains(r) { throw ValidationError("--rooms must be within 4…8") }
     }
 
     func run() throws {

@@ -73,7 +73,7 @@ final class CLITests: XCTestCase {
     }
 
     func testStartOutsideTheNavigableAreaFailsCleanly() throws {
-        try expectFailure(["episode", "--scene", house, "--start=30,0,30", "--actions", "F"], mentions: ["start_position", "not navigable"])
+        try expectFailure(["episode", "--scene", house, "--start=30,0,30", "--actions", "F"], mentions: ["--start", "not navigable"])
     }
 
     func testTruncatedPLYFailsCleanly() throws {
@@ -118,6 +118,37 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 64)  // EX_USAGE from swift-argument-parser's ValidationError
         XCTAssertTrue(r.stderr.contains("--episode FILE, --actions STRING or --oracle"), r.stderr)
         try expectFailure(["episode", "--scene", house, "--actions", "F Z"], mentions: ["actions", "'Z'"])
+    }
+
+    func testASecondRunReplacesTheFirstRunsOutputs() throws {
+        let dir = try makeTempDir()
+        let base = ["episode", "--scene", house, "--start=1.0,0,2.0", "--out", dir + "/o"]
+        XCTAssertEqual(try vlnsim(base + ["--actions", "6F S", "--save-frames"]).status, 0)
+        XCTAssertEqual(filesIn(dir + "/o/frames").count, 3 * 8)
+        XCTAssertEqual(try vlnsim(base + ["--actions", "F S", "--save-frames"]).status, 0)
+        XCTAssertEqual(filesIn(dir + "/o/frames").count, 3 * 3, "no stale frames of the first run")
+        XCTAssertEqual(try vlnsim(base + ["--actions", "F S"]).status, 0)
+        XCTAssertEqual(filesIn(dir + "/o").sorted(), ["trajectory.json", "trajectory.png"], "frames of an earlier run removed")
+        // A folder where a file goes: refused before anything is moved.
+        try FileManager.default.removeItem(atPath: dir + "/o/trajectory.png")
+        try FileManager.default.removeItem(atPath: dir + "/o/trajectory.json")
+        try FileManager.default.createDirectory(atPath: dir + "/o/trajectory.png", withIntermediateDirectories: true)
+        let r = try vlnsim(base + ["--actions", "F S", "--save-frames"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("trajectory.png"), r.stderr)
+        XCTAssertEqual(filesIn(dir + "/o").sorted(), ["trajectory.png"])
+        XCTAssertEqual(filesIn(dir).sorted(), ["o"], "no staging folder left")
+    }
+
+    func testRenderAnywhereNeedsNoFloor() throws {
+        let dir = try makeTempDir()
+        try Data("v -2 0 -3\nv 2 0 -3\nv 0 2 -3\ng wall\nf 1 2 3\n".utf8).write(to: URL(fileURLWithPath: dir + "/wall.obj"))
+        let refused = try vlnsim(["render", "--scene", dir + "/wall.obj", "--position=0,0,0", "--out", dir + "/a"])
+        XCTAssertEqual(refused.status, 1)
+        let r = try vlnsim(["render", "--scene", dir + "/wall.obj", "--position=0,0,0", "--anywhere", "--out", dir + "/v"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(filesIn(dir + "/v").sorted(), ["depth.png", "instance.png", "rgb.png"])
+        XCTAssertEqual(try vlnsim(["generate-scene", "--rooms", "9"]).status, 64)
     }
 
     func testRenderWritesDepthInMillimetres() throws {

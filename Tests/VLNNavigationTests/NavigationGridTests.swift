@@ -67,10 +67,27 @@ final class NavigationGridTests: XCTestCase {
         XCTAssertEqual(grid.navigableArea, expected, accuracy: 2 * 4 * cs * 2)
     }
 
-    func testSceneWithoutFloorThrows() {
+    func testARugDoesNotBlockAndAPlainMeshFindsItsFloor() throws {
+        // A 1.2 cm rug (a closed box, so it has an underside) lies below maxClimb: walkable.
         var b = BoxSceneBuilder()
-        b.box(Vec3(0, 0, 0), Vec3(1, 1, 1), "box")
-        XCTAssertThrowsError(try NavigationGrid(scene: b.scene)) { error in
+        b.floor(x: 0...4, z: 0...4)
+        b.box(Vec3(1, 0, 1), Vec3(3, 0.012, 3), "rug")
+        let grid = try NavigationGrid(scene: b.scene)
+        XCTAssertTrue(grid.isNavigable(Vec3(2, 0, 2)))
+        XCTAssertEqual(grid.navigableArea, (4 - 2 * r) * (4 - 2 * r), accuracy: (4 - 2 * r) * cs)
+        // The same floor and a table, with no category at all: the lowest upward faces are the floor.
+        var plain = TriangleMesh.box(lower: Vec3(0, -0.1, 0), upper: Vec3(4, 0, 4))
+        plain.append(.box(lower: Vec3(1, 0, 1), upper: Vec3(2, 0.75, 2)))
+        let g2 = try NavigationGrid(scene: Scene(name: "plain", mesh: plain))
+        XCTAssertTrue(g2.isNavigable(Vec3(3, 0, 3)))
+        XCTAssertFalse(g2.isNavigable(Vec3(1.5, 0, 1.5)))
+        XCTAssertEqual(g2.navigableArea, (4 - 2 * r) * (4 - 2 * r) - (1 + 2 * r) * (1 + 2 * r), accuracy: 2 * 4 * cs * 2)
+    }
+
+    func testSceneWithoutFloorThrows() {
+        // Only a vertical wall: no floor category, and no upward-facing surface to fall back on.
+        let wall = TriangleMesh(vertices: [Vec3(0, 0, 0), Vec3(1, 0, 0), Vec3(0, 2, 0)], triangles: [[0, 1, 2]])
+        XCTAssertThrowsError(try NavigationGrid(scene: Scene(name: "wall", mesh: wall))) { error in
             XCTAssertTrue("\(error)".contains("no floor geometry"), "\(error)")
         }
         XCTAssertThrowsError(try NavigationSettings(cellSize: 0).validate())

@@ -191,6 +191,21 @@ final class PLYTests: XCTestCase {
         XCTAssertTrue(e2?.reason.contains("2 'face' elements") ?? false, e2?.reason ?? "")
     }
 
+    func testAnElementCountThatCannotFitIsATruncationNotAnAllocation() throws {
+        let dir = try makeTempDir()
+        let path = dir + "/lie.ply"
+        for (format, count) in [("binary_little_endian", "4000000000"), ("binary_little_endian", "4611686018427387904"),
+                                ("ascii", "4000000000")] {
+            var w = ByteWriter(bigEndian: false)
+            w.text("ply\nformat \(format) 1.0\nelement vertex \(count)\nproperty float x\nproperty float y\nproperty float z\nend_header\n")
+            for _ in 0..<3 { w.f32(1) }
+            try Data(w.bytes).write(to: URL(fileURLWithPath: path))
+            let e = expectBadFile { try PLY.read(path: path) }
+            XCTAssertEqual(e?.field, "vertex")
+            XCTAssertTrue(e?.reason.contains("truncated") ?? false, e?.reason ?? "")
+        }
+    }
+
     func testTruncatedASCII() throws {
         let dir = try makeTempDir()
         let path = dir + "/t.ply"

@@ -30,6 +30,9 @@ final class SimulatorTests: XCTestCase {
         XCTAssertEqual(try AgentAction.parseSequence("FFl"), [.moveForward, .moveForward, .turnLeft])
         XCTAssertThrowsError(try AgentAction.parseSequence("F X")) { XCTAssertTrue("\($0)".contains("'X'"), "\($0)") }
         XCTAssertThrowsError(try AgentAction.parseSequence("F 3F4")) { XCTAssertTrue("\($0)".contains("token 2"), "\($0)") }
+        // Counts that do not fit, and digits that are not ASCII, are errors, not traps.
+        XCTAssertThrowsError(try AgentAction.parseSequence("999999999999999999999F")) { XCTAssertTrue("\($0)".contains("token 1"), "\($0)") }
+        XCTAssertThrowsError(try AgentAction.parseSequence("٣F"))
     }
 
     func testActionsMoveAndTurnByVLNCEAmounts() throws {
@@ -121,6 +124,33 @@ final class SimulatorTests: XCTestCase {
         let d = try XCTUnwrap(sim.navigation.geodesicDistance(from: west, to: east))
         XCTAssertGreaterThan(d, 4.0)  // it now detours around the crate in the west room
         XCTAssertThrowsError(try sim.apply(.remove(instance: 999))) { XCTAssertTrue("\($0)".contains("999")) }
+    }
+
+    func testEpisodeContentErrorsNameTheField() throws {
+        let sim = try Simulator(scene: twoRooms())
+        let start = AgentState(position: Vec3(2, 0, 2), heading: 0)
+        func check(_ ep: ScriptedEpisode, _ field: String) {
+            XCTAssertThrowsError(try sim.run(ep, from: start)) { error in
+                guard case let VLNError.invalidValue(f, _) = error else { return XCTFail("\(error)") }
+                XCTAssertEqual(f, field, "\(error)")
+            }
+        }
+        check(ScriptedEpisode(actions: []), "actions")
+        check(ScriptedEpisode(actions: [.moveForward, .stop, .moveForward]), "actions")
+        check(ScriptedEpisode(goal: NavigationGoal(position: Vec3(100, 0, 100)), actions: [.stop]), "goal")
+        check(ScriptedEpisode(actions: [.moveForward, .stop], events: [SceneEvent(step: 5, edit: .remove(instance: 9))]), "events[0].step")
+        check(ScriptedEpisode(actions: [.moveForward, .stop], events: [SceneEvent(step: 1, edit: .remove(instance: 9)),
+                                                                       SceneEvent(step: 1, edit: .remove(instance: 77))]), "events[1].instance")
+    }
+
+    func testRenderingWithoutASimulatorNeedsNoFloor() throws {
+        // Walls only: no navigation grid can be built, but a view can be rendered.
+        let walls = Scene(name: "walls", mesh: .box(center: Vec3(0, 1, -3), size: Vec3(4, 2, 0.1), instanceId: 5),
+                          instances: [5: InstanceInfo(id: 5, category: "wall")])
+        XCTAssertThrowsError(try Simulator(scene: walls))
+        let obs = Observation.render(scene: walls, agent: AgentState(position: .zero, heading: 0))
+        XCTAssertEqual(obs.depth[128, 128], 3 - 0.05, accuracy: 1e-4)
+        XCTAssertEqual(obs.instanceIds[128, 128], 5)
     }
 
     func testAStartOutsideTheNavigableAreaIsAnError() throws {
