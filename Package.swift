@@ -10,6 +10,7 @@
 //   VLNNavigation (navigable grid, geodesic distance)              ← VLNScene
 //   VLNSim (agent, simulator, episodes, top-down maps)             ← VLNRender, VLNNavigation, VLNImage
 //   CBLAS (OpenBLAS via pkg-config) → VLNEncoders (tensors, safetensors, MiniLM text encoder) ← VLNCore, VLNImage
+//   CConvKernels (C: depthwise convolution, ReLU6, pooling; AVX-512/AVX2 variants) → VLNEncoders (MobileNetV2)
 //   vlnsim (CLI)                                                   ← VLNSim, VLNEncoders
 import PackageDescription
 
@@ -34,7 +35,8 @@ let package = Package(
         .target(name: "VLNNavigation", dependencies: ["VLNScene"]),
         .target(name: "VLNSim", dependencies: ["VLNRender", "VLNNavigation", "VLNImage"]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "VLNEncoders", dependencies: ["VLNCore", "VLNImage", "CBLAS"]),
+        .target(name: "CConvKernels"),
+        .target(name: "VLNEncoders", dependencies: ["VLNCore", "VLNImage", "CBLAS", "CConvKernels"]),
         .executableTarget(name: "vlnsim", dependencies: [
             "VLNSim", "VLNScene", "VLNImage", "VLNCore", "VLNEncoders", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

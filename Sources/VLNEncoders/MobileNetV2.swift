@@ -1,3 +1,4 @@
+import CConvKernels
 import Foundation
 import VLNCore
 
@@ -197,11 +198,7 @@ public struct MobileNetV2: Sendable {
         let cells = fh * fw, c = MobileNetV2.featureChannels
         let map = Array(UnsafeBufferPointer(start: workspace.output, count: cells * c))
         var pooled = [Float](repeating: 0, count: c)
-        for i in 0..<cells {
-            for j in 0..<c { pooled[j] += map[i * c + j] }
-        }
-        let inv = 1 / Float(cells)
-        for j in 0..<c { pooled[j] *= inv }
+        pooled.withUnsafeMutableBufferPointer { vln_conv_mean_rows(workspace.output, cells, c, $0.baseAddress!) }
         var logits = [Float](repeating: 0, count: MobileNetV2.classCount)
         pooled.withUnsafeBufferPointer { p in
             logits.withUnsafeMutableBufferPointer { l in
@@ -238,10 +235,16 @@ public struct MobileNetV2: Sendable {
         var hidden = UnsafeMutablePointer<Float>.allocate(capacity: 1)
         var hidden2 = UnsafeMutablePointer<Float>.allocate(capacity: 1)
         var output = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+        /// Zeros standing in for the depthwise convolutions' padding (as many as the widest layer's channels).
+        let zeros: UnsafeMutablePointer<Float> = {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: 1280)
+            p.initialize(repeating: 0, count: 1280)
+            return p
+        }()
 
         public init() {}
 
-        deinit { for p in [col, a, b, hidden, hidden2, output] { p.deallocate() } }
+        deinit { for p in [col, a, b, hidden, hidden2, output, zeros] { p.deallocate() } }
 
         static func grow(_ p: inout UnsafeMutablePointer<Float>, _ have: inout Int, _ need: Int) {
             guard need > have else { return }
@@ -276,6 +279,10 @@ public struct MobileNetV2: Sendable {
     }
 
     /// `features.0…18` into `workspace.output` (channels last); returns the feature-map size.
+    ///
+    /// Each 1×1 convolution starts its output at the bias (plus the block input for a residual block) and lets
+    /// `sgemm` accumulate into it (beta = 1); a ReLU6 that only feeds a depthwise convolution is applied by that
+    /// convolution as it reads its input (every depthwise input is such an output: the stem's or an expansion's).
     func features(_ input: ImageTensor, workspace ws: Workspace) -> (Int, Int) {
         ws.reserve(height: input.height, width: input.width)
         var h = (input.height + 1) / 2, w = (input.width + 1) / 2
@@ -283,31 +290,29 @@ public struct MobileNetV2: Sendable {
             ConvolutionKernels.im2col3x3Stride2(x.baseAddress!, channels: 3, height: input.height, width: input.width, into: ws.col)
         }
         var x = ws.a, spare = ws.b
-        ConvolutionKernels.pointwise(stem, rows: h * w, input: ws.col, output: x, activation: .relu6)
+        ConvolutionKernels.pointwise(stem, rows: h * w, input: ws.col, output: x)  // ReLU6 applied by block 1's depthwise
         for block in blocks {
             var dwInput = x
             if let e = block.expand {
-                ConvolutionKernels.pointwise(e, rows: h * w, input: x, output: ws.hidden, activation: .relu6)
+                ConvolutionKernels.pointwise(e, rows: h * w, input: x, output: ws.hidden)
                 dwInput = ws.hidden
             }
             let (oh, ow) = block.depthwise.stride == 2 ? ((h + 1) / 2, (w + 1) / 2) : (h, w)
-            ConvolutionKernels.depthwise(block.depthwise, input: dwInput, height: h, width: w, output: ws.hidden2)
+            ConvolutionKernels.depthwise(block.depthwise, input: dwInput, height: h, width: w, clampInput: true,
+                                         zeros: ws.zeros, output: ws.hidden2)
             h = oh; w = ow
-            ConvolutionKernels.pointwise(block.project, rows: h * w, input: ws.hidden2, output: spare, activation: .none,
+            ConvolutionKernels.pointwise(block.project, rows: h * w, input: ws.hidden2, output: spare,
                                          residual: block.residual ? UnsafePointer(x) : nil)
             swap(&x, &spare)
         }
-        ConvolutionKernels.pointwise(head, rows: h * w, input: x, output: ws.output, activation: .relu6)
+        ConvolutionKernels.pointwise(head, rows: h * w, input: x, output: ws.output)
+        vln_conv_relu6(ws.output, h * w * MobileNetV2.featureChannels)
         return (h, w)
     }
 }
 
 /// The convolution kernels of `MobileNetV2` on raw buffers.
 enum ConvolutionKernels {
-    typealias V = SIMD8<Float>
-
-    enum Activation { case none, relu6 }
-
     /// im2col for a 3×3, stride-2, padding-1 convolution of a CHW input: row `oy · W' + ox` of the `(H'·W') × (C·9)`
     /// output holds, at `c · 9 + ky · 3 + kx`, input `(c, 2·oy − 1 + ky, 2·ox − 1 + kx)` or 0 outside.
     static func im2col3x3Stride2(_ x: UnsafePointer<Float>, channels: Int, height: Int, width: Int, into col: UnsafeMutablePointer<Float>) {
@@ -329,82 +334,26 @@ enum ConvolutionKernels {
         }
     }
 
-    /// A 1×1 convolution over `rows` pixels (channels last): `output = act(input · Wᵀ + b [+ residual])`.
+    /// A 1×1 convolution over `rows` pixels (channels last), no activation: `output = input · Wᵀ + b [+ residual]`.
     static func pointwise(_ conv: MobileNetV2.Pointwise, rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                          activation: Activation, residual: UnsafePointer<Float>? = nil) {
+                          residual: UnsafePointer<Float>? = nil) {
         let n = conv.outputs
+        conv.bias.withUnsafeBufferPointer { b in vln_conv_set_rows(output, rows, n, b.baseAddress!, residual) }
         conv.weightT.withUnsafeBufferPointer { wt in
-            BLAS.sgemm(m: rows, n: n, k: conv.inputs, a: input, lda: conv.inputs, b: wt.baseAddress!, ldb: n, beta: 0, c: output, ldc: n)
-        }
-        conv.bias.withUnsafeBufferPointer { bb in
-            let bias = UnsafeRawPointer(bb.baseAddress!)
-            let lower = V(repeating: 0), upper = V(repeating: 6)
-            for r in 0..<rows {
-                let out = output + r * n
-                let raw = UnsafeMutableRawPointer(out)
-                var c = 0
-                while c + 8 <= n {
-                    var y = raw.loadUnaligned(fromByteOffset: c * 4, as: V.self) + bias.loadUnaligned(fromByteOffset: c * 4, as: V.self)
-                    if let residual { y += UnsafeRawPointer(residual + r * n).loadUnaligned(fromByteOffset: c * 4, as: V.self) }
-                    if activation == .relu6 { y = pointwiseMin(pointwiseMax(y, lower), upper) }
-                    raw.storeBytes(of: y, toByteOffset: c * 4, as: V.self)
-                    c += 8
-                }
-                while c < n {
-                    var y = out[c] + bb[c]
-                    if let residual { y += residual[r * n + c] }
-                    if activation == .relu6 { y = min(max(y, 0), 6) }
-                    out[c] = y
-                    c += 1
-                }
-            }
+            BLAS.sgemm(m: rows, n: n, k: conv.inputs, a: input, lda: conv.inputs, b: wt.baseAddress!, ldb: n, beta: 1, c: output, ldc: n)
         }
     }
 
     /// A 3×3 depthwise convolution, padding 1, stride 1 or 2, + bias + ReLU6, channels last:
-    /// `height × width × C` → `ceil(height / s) × ceil(width / s) × C`.
-    static func depthwise(_ conv: MobileNetV2.Depthwise, input: UnsafePointer<Float>, height: Int, width: Int,
-                          output: UnsafeMutablePointer<Float>) {
-        let channels = conv.channels, s = conv.stride
-        let oh = s == 2 ? (height + 1) / 2 : height, ow = s == 2 ? (width + 1) / 2 : width
-        let lower = V(repeating: 0), upper = V(repeating: 6)
-        conv.weight.withUnsafeBufferPointer { wb in
-            conv.bias.withUnsafeBufferPointer { bb in
-                let weight = UnsafeRawPointer(wb.baseAddress!), bias = UnsafeRawPointer(bb.baseAddress!)
-                let inRaw = UnsafeRawPointer(input)
-                var taps = [(offset: Int, tap: Int)]()  // byte offset of the input pixel, tap index
-                taps.reserveCapacity(9)
-                for oy in 0..<oh {
-                    for ox in 0..<ow {
-                        taps.removeAll(keepingCapacity: true)
-                        for ky in 0..<3 {
-                            let iy = oy * s - 1 + ky
-                            guard iy >= 0 && iy < height else { continue }
-                            for kx in 0..<3 {
-                                let ix = ox * s - 1 + kx
-                                guard ix >= 0 && ix < width else { continue }
-                                taps.append(((iy * width + ix) * channels * 4, (ky * 3 + kx) * channels * 4))
-                            }
-                        }
-                        let out = UnsafeMutableRawPointer(output + (oy * ow + ox) * channels)
-                        var c = 0
-                        while c + 8 <= channels {
-                            var acc = bias.loadUnaligned(fromByteOffset: c * 4, as: V.self)
-                            for t in taps {
-                                acc += inRaw.loadUnaligned(fromByteOffset: t.offset + c * 4, as: V.self)
-                                    * weight.loadUnaligned(fromByteOffset: t.tap + c * 4, as: V.self)
-                            }
-                            out.storeBytes(of: pointwiseMin(pointwiseMax(acc, lower), upper), toByteOffset: c * 4, as: V.self)
-                            c += 8
-                        }
-                        while c < channels {
-                            var acc = bb[c]
-                            for t in taps { acc += input[t.offset / 4 + c] * wb[t.tap / 4 + c] }
-                            (output + (oy * ow + ox) * channels)[c] = min(max(acc, 0), 6)
-                            c += 1
-                        }
-                    }
-                }
+    /// `height × width × C` → `ceil(height / s) × ceil(width / s) × C`; with `clampInput`, ReLU6 is applied to the
+    /// input as it is read. `zeros`: at least C zeros.
+    static func depthwise(_ conv: MobileNetV2.Depthwise, input: UnsafePointer<Float>, height: Int, width: Int, clampInput: Bool,
+                          zeros: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        assert(conv.channels <= 1280, "the workspace holds 1280 zeros")
+        conv.weight.withUnsafeBufferPointer { w in
+            conv.bias.withUnsafeBufferPointer { b in
+                vln_conv_depthwise3x3(input, height, width, conv.channels, conv.stride, clampInput ? 1 : 0, w.baseAddress!, b.baseAddress!,
+                                      zeros, output)
             }
         }
     }

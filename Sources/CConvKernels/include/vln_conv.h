@@ -1,0 +1,30 @@
+// Convolution kernels of the image encoders (MobileNetV2): 3×3 depthwise convolution, bias / residual / ReLU6
+// passes and pooling, on channels-last (HWC) float buffers. In C so that clang vectorises them; each kernel is built
+// for AVX-512, AVX2 + FMA and the baseline, chosen at run time from the CPU's features (no compiler flags on the
+// package).
+#ifndef VLN_CONV_H
+#define VLN_CONV_H
+#include <stddef.h>
+
+/// 3×3 depthwise convolution, padding 1 (zeros), stride 1 or 2, + bias, then ReLU6 (min(max(x, 0), 6)).
+/// in: height × width × channels; out: ceil(height / stride) × ceil(width / stride) × channels.
+/// weight: 9 × channels, tap (ky, kx) of channel c at (ky·3 + kx)·channels + c; bias: channels.
+/// clamp_input ≠ 0 applies ReLU6 to each input value as it is read (the expansion layer's activation, fused).
+/// zeros: at least `channels` zeros (stands in for the padding).
+void vln_conv_depthwise3x3(const float *in, size_t height, size_t width, size_t channels, size_t stride, int clamp_input,
+                           const float *weight, const float *bias, const float *zeros, float *out);
+
+/// y[r][i] = bias[i] + (residual ? residual[r][i] : 0) for `rows` rows of `width` values (the start value of a
+/// product accumulated with beta = 1).
+void vln_conv_set_rows(float *y, size_t rows, size_t width, const float *bias, const float *residual);
+
+/// x[i] = min(max(x[i], 0), 6).
+void vln_conv_relu6(float *x, size_t count);
+
+/// mean[i] = the average over `rows` rows of x[r][i] (`width` values per row).
+void vln_conv_mean_rows(const float *x, size_t rows, size_t width, float *mean);
+
+/// 2 if the CPU has AVX-512 (F, DQ, BW, VL), 1 if AVX2 and FMA, 0 otherwise (the variant the kernels use).
+int vln_conv_simd_level(void);
+
+#endif
