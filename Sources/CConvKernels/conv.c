@@ -107,6 +107,29 @@ VLN_DISPATCH(vln_conv_depthwise3x3,
               const float *bias, const float *zeros, float *out),
              (in, height, width, channels, stride, clamp_input, weight, bias, zeros, out))
 
+ALWAYS_INLINE void vln_conv_im2col3x3s2_body(const float *in, size_t channels, size_t height, size_t width, float *col) {
+    const size_t oh = (height + 1) / 2, ow = (width + 1) / 2, k = channels * 9;
+    for (size_t oy = 0; oy < oh; oy++) {
+        for (size_t c = 0; c < channels; c++) {
+            const float *plane = in + c * height * width;
+            for (int ky = 0; ky < 3; ky++) {
+                const long iy = (long)(2 * oy) - 1 + ky;
+                const int rowInside = iy >= 0 && iy < (long)height;
+                const float *row = plane + (rowInside ? (size_t)iy * width : 0);
+                for (size_t ox = 0; ox < ow; ox++) {
+                    float *dst = col + (oy * ow + ox) * k + c * 9 + (size_t)ky * 3;
+                    const long ix = (long)(2 * ox) - 1;
+                    dst[0] = rowInside && ix >= 0 ? row[ix] : 0.0f;
+                    dst[1] = rowInside ? row[ix + 1] : 0.0f;  // 2·ox < width always
+                    dst[2] = rowInside && ix + 2 < (long)width ? row[ix + 2] : 0.0f;
+                }
+            }
+        }
+    }
+}
+VLN_DISPATCH(vln_conv_im2col3x3s2, (const float *in, size_t channels, size_t height, size_t width, float *col),
+             (in, channels, height, width, col))
+
 ALWAYS_INLINE void vln_conv_set_rows_body(float *y, size_t rows, size_t width, const float *bias, const float *residual) {
     for (size_t r = 0; r < rows; r++) {
         float *restrict row = y + r * width;

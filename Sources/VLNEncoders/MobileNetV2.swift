@@ -286,9 +286,7 @@ public struct MobileNetV2: Sendable {
     func features(_ input: ImageTensor, workspace ws: Workspace) -> (Int, Int) {
         ws.reserve(height: input.height, width: input.width)
         var h = (input.height + 1) / 2, w = (input.width + 1) / 2
-        input.values.withUnsafeBufferPointer { x in
-            ConvolutionKernels.im2col3x3Stride2(x.baseAddress!, channels: 3, height: input.height, width: input.width, into: ws.col)
-        }
+        input.values.withUnsafeBufferPointer { x in vln_conv_im2col3x3s2(x.baseAddress!, 3, input.height, input.width, ws.col) }
         var x = ws.a, spare = ws.b
         ConvolutionKernels.pointwise(stem, rows: h * w, input: ws.col, output: x)  // ReLU6 applied by block 1's depthwise
         for block in blocks {
@@ -313,27 +311,6 @@ public struct MobileNetV2: Sendable {
 
 /// The convolution kernels of `MobileNetV2` on raw buffers.
 enum ConvolutionKernels {
-    /// im2col for a 3×3, stride-2, padding-1 convolution of a CHW input: row `oy · W' + ox` of the `(H'·W') × (C·9)`
-    /// output holds, at `c · 9 + ky · 3 + kx`, input `(c, 2·oy − 1 + ky, 2·ox − 1 + kx)` or 0 outside.
-    static func im2col3x3Stride2(_ x: UnsafePointer<Float>, channels: Int, height: Int, width: Int, into col: UnsafeMutablePointer<Float>) {
-        let oh = (height + 1) / 2, ow = (width + 1) / 2, k = channels * 9
-        for oy in 0..<oh {
-            for ox in 0..<ow {
-                let row = col + (oy * ow + ox) * k
-                for c in 0..<channels {
-                    let plane = x + c * height * width
-                    for ky in 0..<3 {
-                        let iy = 2 * oy - 1 + ky
-                        for kx in 0..<3 {
-                            let ix = 2 * ox - 1 + kx
-                            row[c * 9 + ky * 3 + kx] = iy >= 0 && iy < height && ix >= 0 && ix < width ? plane[iy * width + ix] : 0
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /// A 1×1 convolution over `rows` pixels (channels last), no activation: `output = input · Wᵀ + b [+ residual]`.
     static func pointwise(_ conv: MobileNetV2.Pointwise, rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                           residual: UnsafePointer<Float>? = nil) {

@@ -14,6 +14,11 @@
 void vln_conv_depthwise3x3(const float *in, size_t height, size_t width, size_t channels, size_t stride, int clamp_input,
                            const float *weight, const float *bias, const float *zeros, float *out);
 
+/// im2col for a 3×3, stride-2, padding-1 convolution of a CHW input (channels × height × width): row
+/// oy·W' + ox of the (H'·W') × (channels·9) output, H' = ceil(height / 2), W' = ceil(width / 2), holds at
+/// c·9 + ky·3 + kx the input (c, 2·oy − 1 + ky, 2·ox − 1 + kx), or 0 outside the image.
+void vln_conv_im2col3x3s2(const float *in, size_t channels, size_t height, size_t width, float *col);
+
 /// y[r][i] = bias[i] + (residual ? residual[r][i] : 0) for `rows` rows of `width` values (the start value of a
 /// product accumulated with beta = 1).
 void vln_conv_set_rows(float *y, size_t rows, size_t width, const float *bias, const float *residual);
