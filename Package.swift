@@ -9,8 +9,9 @@
 //   VLNRender (BVH ray casting, point splatting)                   ← VLNScene
 //   VLNNavigation (navigable grid, geodesic distance)              ← VLNScene
 //   VLNSim (agent, simulator, episodes, top-down maps)             ← VLNRender, VLNNavigation, VLNImage
-//   CBLAS (OpenBLAS via pkg-config) → VLNEncoders (tensors, safetensors, MiniLM text encoder) ← VLNCore, VLNImage
-//   CConvKernels (C: depthwise convolution, ReLU6, pooling; AVX-512/AVX2 variants) → VLNEncoders (MobileNetV2)
+//   CBLAS (OpenBLAS via pkg-config), CEncoderKernels (C: GELU, softmax, LayerNorm, depthwise convolution, ReLU6;
+//     AVX-512/AVX2 clones)
+//   VLNEncoders (tensors, safetensors, MiniLM text encoder, MobileNetV2 image encoder) ← VLNCore, VLNImage, CBLAS, CEncoderKernels
 //   vlnsim (CLI)                                                   ← VLNSim, VLNEncoders
 import PackageDescription
 
@@ -35,8 +36,8 @@ let package = Package(
         .target(name: "VLNNavigation", dependencies: ["VLNScene"]),
         .target(name: "VLNSim", dependencies: ["VLNRender", "VLNNavigation", "VLNImage"]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "CConvKernels"),
-        .target(name: "VLNEncoders", dependencies: ["VLNCore", "VLNImage", "CBLAS", "CConvKernels"]),
+        .target(name: "CEncoderKernels"),
+        .target(name: "VLNEncoders", dependencies: ["VLNCore", "VLNImage", "CBLAS", "CEncoderKernels"]),
         .executableTarget(name: "vlnsim", dependencies: [
             "VLNSim", "VLNScene", "VLNImage", "VLNCore", "VLNEncoders", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -1,8 +1,9 @@
 // swift-tools-version: 6.1
 // vlnsim benchmarks, a package apart from the unit tests (package-benchmark, https://github.com/ordo-one/benchmark).
 // Run from this folder:
-//   swift package benchmark --target RaycastBenchmarks
-// or, side by side with Open3D and Embree on the same mesh and rays: ../scripts/bench-raycast.sh
+//   swift package benchmark --target RaycastBenchmarks      (or EncoderBenchmarks)
+// or, side by side with Open3D and Embree on the same mesh and rays: ../scripts/bench-raycast.sh;
+// with PyTorch on the same sentences: ../scripts/bench-encoders.sh
 import PackageDescription
 import class Foundation.ProcessInfo
 import struct Foundation.URL
@@ -48,6 +49,23 @@ let package = Package(
             dependencies: [.product(name: "VLNSim", package: rootIdentity)],
             path: "Sources/RaycastTiming",
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+        // MiniLM (and, later, MobileNetV2) beside PyTorch: ../scripts/bench-encoders.sh.
+        .target(
+            name: "EncoderBenchmarkSupport",
+            dependencies: [.product(name: "VLNEncoders", package: rootIdentity)],
+            path: "Sources/EncoderBenchmarkSupport"
+        ),
+        .executableTarget(
+            name: "EncoderBenchmarks",
+            dependencies: ["EncoderBenchmarkSupport", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/EncoderBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "EncoderTiming",
+            dependencies: ["EncoderBenchmarkSupport", .product(name: "VLNEncoders", package: rootIdentity)],
+            path: "Sources/EncoderTiming"
         ),
     ]
 )

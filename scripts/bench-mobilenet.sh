@@ -10,8 +10,7 @@
 #   python3 -m venv /tmp/vlnsim-anchors/torch && /tmp/vlnsim-anchors/torch/bin/pip install torch torchvision sentence-transformers
 # Environment: VLNSIM_MODELS (default ~/.cache/vlnsim), ANCHORS (default ../shared/anchors),
 #              TORCH_PY (default /tmp/vlnsim-anchors/torch/bin/python), VLNSIM_DATA (default ../shared/data).
-# OpenBLAS: unless OPENBLAS_CORETYPE is set, it is set from the CPU's flags (SkylakeX with AVX-512, Haswell with
-# AVX2), so that a dynamic-architecture OpenBLAS older than the CPU does not fall back to its SSE3 kernels.
+# OpenBLAS's kernel set is chosen by VLNEncoders.BLAS (see its documentation) unless OPENBLAS_CORETYPE is set.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 models=${VLNSIM_MODELS:-$HOME/.cache/vlnsim}
@@ -24,13 +23,10 @@ if [ ! -x "$TORCH_PY" ]; then
     exit 1
 fi
 [ -f "$models/mobilenet-v2/mobilenet_v2.safetensors" ] || { echo "error: no MobileNetV2 weights in $models: run scripts/setup.sh" >&2; exit 1; }
-if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
-    if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX
-    elif grep -qw avx2 /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
-fi
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
+echo "== load before the run: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores) ==" >&2
 echo "== Swift: building (release) ==" >&2
 cd "$root/Benchmarks"
 swift build -c release --scratch-path "$root/.build-bench" --product MobileNetTiming >&2
@@ -59,7 +55,7 @@ m = re.search(r"best ([0-9.]+) ms, median ([0-9.]+) ms", open(os.path.join(log, 
 plain_best, plain_med = 1e3 / float(m.group(1)), 1e3 / float(m.group(2))
 tb, tm = t["mobilenetv2_images_per_s_batch1_best"], t["mobilenetv2_images_per_s_batch1_median"]
 print()
-print(f"MobileNetV2, batch 1, 224x224, one thread (images/s); torch {t['torch']}, OpenBLAS core {os.environ.get('OPENBLAS_CORETYPE', 'default')}")
+print(f"MobileNetV2, batch 1, 224x224, one thread (images/s); torch {t['torch']}")
 print(f"{'':40} {'best':>8} {'median':>8} {'median / PyTorch median':>24}")
 print(f"{'PyTorch (torch_encoders.py)':40} {tb:8.1f} {tm:8.1f} {1.0:24.2f}")
 print(f"{'Swift, plain loop (MobileNetTiming)':40} {plain_best:8.1f} {plain_med:8.1f} {plain_med / tm:24.2f}")

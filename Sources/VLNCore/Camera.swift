@@ -3,10 +3,13 @@ import Foundation
 /// Pinhole intrinsics. `fx, fy, cx, cy` are in pixels; pixel centres are at integer + 0.5, so for a
 /// symmetric camera `cx = width / 2`. The image `(x, y)` = (column, row) has its origin at the top-left.
 public struct CameraIntrinsics: Equatable, Codable, Sendable {
+    /// Image width and height, pixels.
     public var width: Int
     public var height: Int
+    /// Focal lengths and principal point, pixels (image x right, y down, origin at the top-left corner).
     public var fx: Float, fy: Float, cx: Float, cy: Float
 
+    /// From the four pinhole parameters, pixels. Call `validate()` on values from users or files.
     public init(width: Int, height: Int, fx: Float, fy: Float, cx: Float, cy: Float) {
         self.width = width; self.height = height; self.fx = fx; self.fy = fy; self.cx = cx; self.cy = cy
     }
@@ -48,6 +51,7 @@ public struct CameraIntrinsics: Equatable, Codable, Sendable {
 
 /// A posed pinhole camera.
 public struct Camera: Equatable, Sendable {
+    /// Resolution and pinhole parameters, pixels.
     public var intrinsics: CameraIntrinsics
     /// Maps camera coordinates (OpenGL convention) to world coordinates.
     public var worldFromCamera: RigidTransform

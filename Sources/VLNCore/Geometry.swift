@@ -19,17 +19,21 @@ public typealias Vec2 = SIMD2<Float>
 /// (positive when `b` is counter-clockwise from `a` in a frame with x right and y up).
 @inlinable public func cross<T: BinaryFloatingPoint & SIMDScalar>(_ a: SIMD2<T>, _ b: SIMD2<T>) -> T { a.x * b.y - a.y * b.x }
 @inlinable public func length(_ a: Vec3) -> Float { dot(a, a).squareRoot() }
+/// `a / |a|`; NaN components for the zero vector (callers check the length where it can be zero).
 @inlinable public func normalize(_ a: Vec3) -> Vec3 { a / length(a) }
 @inlinable public func distance(_ a: Vec3, _ b: Vec3) -> Float { length(a - b) }
 
 /// A unit quaternion `[x, y, z, w]` (Habitat's and VLN-CE's order; scalar last) describing a rotation.
 public struct Quaternion: Equatable, Hashable, Codable, Sendable {
+    /// Vector part (x, y, z) and scalar part w.
     public var x: Float, y: Float, z: Float, w: Float
 
+    /// From the four components, as given (not normalised).
     public init(x: Float, y: Float, z: Float, w: Float) { self.x = x; self.y = y; self.z = z; self.w = w }
     /// From `[x, y, z, w]`. - Precondition: four elements.
     public init(_ xyzw: [Float]) { precondition(xyzw.count == 4); self.init(x: xyzw[0], y: xyzw[1], z: xyzw[2], w: xyzw[3]) }
 
+    /// No rotation.
     public static let identity = Quaternion(x: 0, y: 0, z: 0, w: 1)
 
     /// Rotation by `angle` radians about the unit `axis` (right-handed).
@@ -42,8 +46,11 @@ public struct Quaternion: Equatable, Hashable, Codable, Sendable {
     /// positive headings turn left, towards −X).
     public init(heading: Float) { self.init(axis: Vec3(0, 1, 0), angle: heading) }
 
+    /// `[x, y, z, w]`, the order of VLN-CE's `start_rotation`.
     public var xyzw: [Float] { [x, y, z, w] }
+    /// Euclidean norm (1 for a rotation).
     public var norm: Float { (x * x + y * y + z * z + w * w).squareRoot() }
+    /// This quaternion scaled to norm 1 (NaN components for the zero quaternion).
     public var normalized: Quaternion { let n = norm; return Quaternion(x: x / n, y: y / n, z: z / n, w: w / n) }
 
     /// The heading (rotation about +Y, radians in (−π, π]) of the forward axis −Z after this rotation.
@@ -60,6 +67,7 @@ public struct Quaternion: Equatable, Hashable, Codable, Sendable {
                    w: a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z)
     }
 
+    /// `v` rotated by this (normalised) rotation.
     public func rotate(_ v: Vec3) -> Vec3 { Mat3(self) * v }
 }
 
@@ -130,14 +138,20 @@ public struct RigidTransform: Equatable, Sendable {
 
 /// An axis-aligned box, metres. Empty when `lower > upper` on any axis.
 public struct AABB: Equatable, Sendable {
+    /// Smallest and largest corner, metres.
     public var lower: Vec3, upper: Vec3
     public init(lower: Vec3, upper: Vec3) { self.lower = lower; self.upper = upper }
+    /// The empty box (lower +∞, upper −∞): the identity of `formUnion`.
     public static let empty = AABB(lower: Vec3(repeating: .infinity), upper: Vec3(repeating: -.infinity))
     public var isEmpty: Bool { any(lower .> upper) }
+    /// `upper − lower`, metres (negative for the empty box).
     public var extent: Vec3 { upper - lower }
+    /// Midpoint, metres.
     public var center: Vec3 { (lower + upper) * 0.5 }
+    /// Grows the box to contain `p` / `b`.
     public mutating func formUnion(_ p: Vec3) { lower = pointwiseMin(lower, p); upper = pointwiseMax(upper, p) }
     public mutating func formUnion(_ b: AABB) { lower = pointwiseMin(lower, b.lower); upper = pointwiseMax(upper, b.upper) }
+    /// Whether `p` lies in the closed box.
     public func contains(_ p: Vec3) -> Bool { all(p .>= lower) && all(p .<= upper) }
     /// Surface area, m² (0 for an empty box).
     public var surfaceArea: Float {

@@ -1,3 +1,4 @@
+import CEncoderKernels
 import Foundation
 import VLNCore
 
@@ -112,8 +113,7 @@ public struct MiniLM: TextEncoder {
         self.directory = directory
     }
 
-    /// Reads and checks config.json (a BERT with GELU, absolute positions, hidden size divisible by the head count
-    /// and by 8).
+    /// Reads and checks config.json (a BERT with GELU, absolute positions, hidden size divisible by the head count).
     /// - Throws: `VLNError.badFile` naming the field.
     public static func readConfiguration(_ path: String) throws -> Configuration {
         struct File: Decodable {
@@ -132,7 +132,6 @@ public struct MiniLM: TextEncoder {
             throw bad(name, "\(v) is not positive")
         }
         guard f.hidden_size % f.num_attention_heads == 0 else { throw bad("num_attention_heads", "\(f.num_attention_heads) does not divide hidden_size \(f.hidden_size)") }
-        guard f.hidden_size % 8 == 0 else { throw bad("hidden_size", "\(f.hidden_size) is not a multiple of 8") }
         var c = Configuration()
         c.hiddenSize = f.hidden_size; c.layerCount = f.num_hidden_layers; c.headCount = f.num_attention_heads
         c.intermediateSize = f.intermediate_size; c.maxPositions = f.max_position_embeddings; c.vocabularySize = f.vocab_size
@@ -150,7 +149,7 @@ public struct MiniLM: TextEncoder {
     /// up to float rounding).
     public func embed(batch texts: [String]) throws -> [[Float]] { embed(tokenIDs: texts.map(tokenizer.encode)) }
 
-    /// Texts per block of tokens that go through the layers together.
+    /// Tokens per block of texts that go through the layers together (larger blocks, larger products).
     static let tokensPerBlock = 2048
 
     /// The embeddings of already tokenised texts (`[CLS] … [SEP]` ids as `WordPieceTokenizer.encode` gives them).
@@ -216,7 +215,8 @@ public struct MiniLM: TextEncoder {
             layerNorm(x, rows: n, embeddingNormGamma, embeddingNormBeta)
             for layer in layers {
                 // Self-attention: Q | K | V in one product, then softmax(Q Kᵀ / √dh) V per text and head.
-                layer.qkv.apply(rows: n, x: x, ldx: h, y: qkv, ldy: 3 * h)
+                layer.qkv.applyWithoutBias(rows: n, x: x, ldx: h, y: qkv, ldy: 3 * h)
+                layer.qkv.bias.withUnsafeBufferPointer { vln_add_bias_rows(qkv, n, 3 * h, 3 * h, $0.baseAddress!) }
                 var offset = 0
                 for ids in texts {
                     let t = ids.count
@@ -229,15 +229,14 @@ public struct MiniLM: TextEncoder {
                     }
                     offset += t
                 }
-                layer.attentionOutput.apply(rows: n, x: ctx, ldx: h, y: tmp, ldy: h)
-                VectorMath.addInPlace(x, tmp, count: n * h)
-                layerNorm(x, rows: n, layer.attentionNormGamma, layer.attentionNormBeta)
-                // Feed-forward: GELU(x W₁ᵀ + b₁) W₂ᵀ + b₂.
-                layer.intermediate.apply(rows: n, x: x, ldx: h, y: inter, ldy: c.intermediateSize)
-                VectorMath.geluInPlace(inter, count: n * c.intermediateSize)
-                layer.output.apply(rows: n, x: inter, ldx: c.intermediateSize, y: tmp, ldy: h)
-                VectorMath.addInPlace(x, tmp, count: n * h)
-                layerNorm(x, rows: n, layer.outputNormGamma, layer.outputNormBeta)
+                // x = LayerNorm(x + ctx Woᵀ + bo)
+                layer.attentionOutput.applyWithoutBias(rows: n, x: ctx, ldx: h, y: tmp, ldy: h)
+                residualLayerNorm(x, tmp, rows: n, layer.attentionOutput.bias, layer.attentionNormGamma, layer.attentionNormBeta)
+                // Feed-forward: x = LayerNorm(x + GELU(x W₁ᵀ + b₁) W₂ᵀ + b₂).
+                layer.intermediate.applyWithoutBias(rows: n, x: x, ldx: h, y: inter, ldy: c.intermediateSize)
+                layer.intermediate.bias.withUnsafeBufferPointer { vln_bias_gelu(inter, n, c.intermediateSize, $0.baseAddress!) }
+                layer.output.applyWithoutBias(rows: n, x: inter, ldx: c.intermediateSize, y: tmp, ldy: h)
+                residualLayerNorm(x, tmp, rows: n, layer.output.bias, layer.outputNormGamma, layer.outputNormBeta)
             }
             // Mean pooling over each text's tokens, then L2 normalisation.
             var row = 0
@@ -256,6 +255,19 @@ public struct MiniLM: TextEncoder {
             }
         }}}}}}
         return result
+    }
+
+    /// `x ← LayerNorm(x + y + bias)`, row by row.
+    private func residualLayerNorm(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, rows: Int, _ bias: [Float], _ gamma: [Float],
+                                   _ beta: [Float]) {
+        bias.withUnsafeBufferPointer { b in
+            gamma.withUnsafeBufferPointer { g in
+                beta.withUnsafeBufferPointer { be in
+                    vln_bias_residual_layernorm(x, y, rows, configuration.hiddenSize, b.baseAddress!, g.baseAddress!, be.baseAddress!,
+                                                configuration.layerNormEps)
+                }
+            }
+        }
     }
 
     private func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, _ gamma: [Float], _ beta: [Float]) {

@@ -1,4 +1,4 @@
-import CConvKernels
+import CEncoderKernels
 import Foundation
 import VLNCore
 

@@ -225,7 +225,7 @@ public struct SafeTensors: Sendable {
     }
 
     /// IEEE 754 binary16 → binary32 (subnormals, infinities and NaN included).
-    static func float(fromHalfBits h: UInt16) -> Float {
+    public static func float(fromHalfBits h: UInt16) -> Float {
         let sign = UInt32(h >> 15) << 31
         let exponent = Int((h >> 10) & 0x1F)
         let mantissa = UInt32(h & 0x3FF)

@@ -1,4 +1,6 @@
 import CBLAS
+import CEncoderKernels
+import Foundation
 
 /// A dense `rows × columns` matrix of `Float`, row-major: element `(r, c)` is `values[r * columns + c]`.
 public struct Matrix: Sendable, Equatable {
@@ -60,14 +62,40 @@ public struct Matrix: Sendable, Equatable {
     }
 }
 
-/// OpenBLAS: matrix products and its thread count.
+/// OpenBLAS: matrix products, its thread count and its kernel set.
+///
+/// A dynamic-architecture OpenBLAS (Debian 12's 0.3.21) picks its kernels by CPU model and falls back to the
+/// SSE3 "Prescott" kernels on CPUs newer than itself (e.g. Emerald Rapids, model 207): 3–4× slower than it could be.
+/// Before the first product, if `OPENBLAS_CORETYPE` is not set and the kernels in use lack the vector width that
+/// the CPU has, `BLAS` re-selects "SkylakeX" (AVX-512 F/DQ/BW/VL) or "Haswell" (AVX2 + FMA), as the user could
+/// with `OPENBLAS_CORETYPE`.
 public enum BLAS {
     /// Sets the number of threads OpenBLAS uses (process-wide); 1 for single-core figures.
     /// - Precondition: `count ≥ 1`.
     public static func setThreadCount(_ count: Int) {
         precondition(count >= 1)
+        _ = kernelsSelected
         openblas_set_num_threads(Int32(count))
     }
+
+    /// The kernel set OpenBLAS uses, e.g. "SkylakeX", "Haswell", "Prescott".
+    public static var coreName: String {
+        _ = kernelsSelected
+        return openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+    }
+
+    /// Runs once, before the first BLAS call made through this type (see the type's documentation).
+    static let kernelsSelected: Void = {
+        if let forced = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], !forced.isEmpty { return }
+        let current = openblas_get_corename().map { String(cString: $0) }?.lowercased() ?? ""
+        let avx512Cores: Set = ["skylakex", "cooperlake", "sapphirerapids"]
+        let avx2Cores: Set = ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"]
+        switch vln_cpu_simd_level() {
+        case 2 where !avx512Cores.contains(current): _ = vln_openblas_reselect_core("SkylakeX")
+        case 1 where !avx2Cores.contains(current): _ = vln_openblas_reselect_core("Haswell")
+        default: break
+        }
+    }()
 
     /// The number of threads OpenBLAS uses.
     public static var threadCount: Int { Int(openblas_get_num_threads()) }
@@ -86,6 +114,7 @@ public enum BLAS {
                              c: UnsafeMutablePointer<Float>, ldc: Int) {
         assert(m >= 0 && n >= 0 && k >= 0)
         assert(lda >= max(1, transposeA ? m : k) && ldb >= max(1, transposeB ? k : n) && ldc >= max(1, n))
+        _ = kernelsSelected
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
@@ -134,6 +163,15 @@ public struct Linear: Sendable {
         self.inputs = inputs; self.outputs = outputs
         weightT = w
         bias = layers.flatMap(\.bias)
+    }
+
+    /// `y = x · Wᵀ` (no bias: for callers that fuse the bias into the next step) for `rows` input rows; layout as
+    /// `apply`.
+    public func applyWithoutBias(rows: Int, x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int) {
+        guard rows > 0 else { return }
+        weightT.withUnsafeBufferPointer { w in
+            BLAS.sgemm(m: rows, n: outputs, k: inputs, a: x, lda: ldx, b: w.baseAddress!, ldb: outputs, beta: 0, c: y, ldc: ldy)
+        }
     }
 
     /// `y = x · Wᵀ + b` for `rows` input rows.

@@ -39,11 +39,15 @@ public struct Region: Equatable, Codable, Sendable {
 /// Scenes are dynamic: `removeInstance`, `moveInstance` and `addInstance` change the geometry in place; the
 /// renderer and the navigation grid are rebuilt (or updated) from the changed scene.
 public struct Scene: Sendable {
+    /// A short identifier (the manifest's `name`), used in messages and maps.
     public var name: String
+    /// All triangles, world frame; empty for a pure point-cloud scene.
     public var mesh: TriangleMesh
+    /// All points, world frame; empty for a pure mesh scene.
     public var points: PointCloud
     /// Instances by id.
     public var instances: [UInt32: InstanceInfo]
+    /// Rooms or zones with their floor footprints (may be empty, e.g. a single scanned room).
     public var regions: [Region]
     /// Names of the point cloud's semantic label ids (e.g. NYU40 id → "floor").
     public var labelNames: [UInt16: String]

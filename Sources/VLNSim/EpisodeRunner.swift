@@ -23,12 +23,15 @@ public struct TrajectoryStep: Codable, Equatable, Sendable {
 
 /// The outcome of a scripted episode.
 public struct EpisodeResult: Sendable {
+    /// The agent's state after reset (step 0) and after every action.
     public var steps: [TrajectoryStep]
     /// Positions visited, one per step (including the start).
     public var path: [Vec3] { steps.map { Vec3($0.position[0], $0.position[1], $0.position[2]) } }
     /// The geodesic shortest path from the start to the goal in the initial scene, if there is a goal and a path.
     public var shortestPath: [Vec3]?
+    /// The episode's goal, if any.
     public var goal: NavigationGoal?
+    /// Whether STOP was called (VLN-CE counts success only then).
     public var stopped: Bool
     /// Sum of the euclidean lengths of the steps taken, metres.
     public var pathLength: Float {

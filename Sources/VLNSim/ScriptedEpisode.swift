@@ -8,6 +8,9 @@ public struct NavigationGoal: Equatable, Sendable {
     public var position: Vec3
     /// Metres.
     public var radius: Float
+    /// - Parameters:
+    ///   - position: world frame, metres.
+    ///   - radius: success distance, metres; VLN-CE's 3.0 by default.
     public init(position: Vec3, radius: Float = 3.0) { self.position = position; self.radius = radius }
 }
 
@@ -26,11 +29,17 @@ public struct NavigationGoal: Equatable, Sendable {
 ///               {"step": 8, "type": "add", "category": "box", "position": [x, y, z], "size": [0.6, 0.8, 0.6]} ] }
 /// ```
 public struct ScriptedEpisode: Sendable {
+    /// The scene file (absolute, or resolved against the episode file's folder); nil: given elsewhere.
     public var scene: String?
+    /// Where the agent starts; nil: a seeded random navigable point.
     public var start: AgentState?
+    /// The goal and its success radius; nil: no goal (no success or distance is reported).
     public var goal: NavigationGoal?
+    /// The natural-language instruction, carried into trajectory.json and the map.
     public var instruction: String?
+    /// The scripted actions; nothing may follow STOP.
     public var actions: [AgentAction]
+    /// Scene edits at given steps.
     public var events: [SceneEvent]
 
     public init(scene: String? = nil, start: AgentState? = nil, goal: NavigationGoal? = nil, instruction: String? = nil,

@@ -1,6 +1,6 @@
 import Foundation
 import VLNCore
-@testable import VLNEncoders
+import VLNEncoders
 import VLNTestSupport
 import XCTest
 
@@ -153,16 +153,25 @@ final class SafeTensorsTests: XCTestCase {
     func testVectorMathAgainstFoundation() {
         let xs: [Float] = stride(from: -6, through: 6, by: 0.01).map { Float($0) }
         var worstExp: Float = 0, worstGelu: Float = 0
-        for x in xs {
-            let e = VectorMath.exp(SIMD8(repeating: x))[0]
-            worstExp = max(worstExp, abs(e - Foundation.exp(x)) / Foundation.exp(x))
-            var g = [x]
-            VectorMath.geluInPlace(&g, count: 1)
+        let e = VectorMath.exp(xs + [-60, 60, 85])
+        var g = xs
+        g.withUnsafeMutableBufferPointer { VectorMath.geluInPlace($0.baseAddress!, count: xs.count) }
+        for (i, x) in (xs + [-60, 60, 85]).enumerated() { worstExp = max(worstExp, abs(e[i] - Foundation.exp(x)) / Foundation.exp(x)) }
+        for (i, x) in xs.enumerated() {
             let exact = Double(x) * 0.5 * (1 + Foundation.erf(Double(x) / 2.0.squareRoot()))
-            worstGelu = max(worstGelu, Float(abs(Double(g[0]) - exact)))
+            worstGelu = max(worstGelu, Float(abs(Double(g[i]) - exact)))
         }
         XCTAssertLessThan(worstExp, 3e-7)
         XCTAssertLessThan(worstGelu, 1e-6)
-        XCTAssertEqual(VectorMath.exp(SIMD8(repeating: -200))[0], 0, accuracy: 1e-37)
+        XCTAssertEqual(VectorMath.exp([-200])[0], 0, accuracy: 1e-37)
+        // Softmax and LayerNorm on one row.
+        var row: [Float] = [1, 2, 3, 4, 5, 6, 7, 8]
+        row.withUnsafeMutableBufferPointer { VectorMath.softmaxRowsInPlace($0.baseAddress!, rows: 1, width: 8, ld: 8) }
+        let z = (1...8).reduce(0.0) { $0 + Foundation.exp(Double($1)) }
+        for i in 0..<8 { XCTAssertEqual(Double(row[i]), Foundation.exp(Double(i + 1)) / z, accuracy: 1e-6) }
+        var ln: [Float] = [1, 2, 3, 4, 5, 6, 7, 8]
+        let gamma = [Float](repeating: 2, count: 8), beta = [Float](repeating: 1, count: 8)
+        ln.withUnsafeMutableBufferPointer { VectorMath.layerNormInPlace($0.baseAddress!, rows: 1, width: 8, gamma: gamma, beta: beta, eps: 0) }
+        for i in 0..<8 { XCTAssertEqual(ln[i], (Float(i + 1) - 4.5) / Float(5.25).squareRoot() * 2 + 1, accuracy: 1e-5) }
     }
 }

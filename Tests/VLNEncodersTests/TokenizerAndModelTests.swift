@@ -1,6 +1,6 @@
 import Foundation
 import VLNCore
-@testable import VLNEncoders
+import VLNEncoders
 import VLNTestSupport
 import XCTest
 

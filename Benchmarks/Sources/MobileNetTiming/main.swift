@@ -46,4 +46,4 @@ while Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds || ti
 times.sort()
 let best = times[0], median = times[times.count / 2]
 print(String(format: "MobileNetV2 batch 1, 1 thread (OpenBLAS %@): %d calls, best %.2f ms, median %.2f ms (%.1f images/s best, %.1f median)",
-             ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "default kernels", times.count, best * 1e3, median * 1e3, 1 / best, 1 / median))
+             BLAS.coreName, times.count, best * 1e3, median * 1e3, 1 / best, 1 / median))

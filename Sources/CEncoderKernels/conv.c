@@ -1,4 +1,5 @@
 #include "vln_conv.h"
+#include "vln_kernels.h"
 #include <string.h>
 
 // Each kernel body is compiled three times — AVX-512, AVX2 + FMA, baseline — behind a dispatcher that reads the
@@ -11,22 +12,11 @@
 #define VLN_X86 0
 #endif
 
-int vln_conv_simd_level(void) {
-#if VLN_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vl"))
-        return 2;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
-#endif
-    return 0;
-}
-
 static int level_cache = -1;
 static inline int level(void) {
     int l = __atomic_load_n(&level_cache, __ATOMIC_RELAXED);
     if (l < 0) {
-        l = vln_conv_simd_level();
+        l = vln_cpu_simd_level();
         __atomic_store_n(&level_cache, l, __ATOMIC_RELAXED);
     }
     return l;

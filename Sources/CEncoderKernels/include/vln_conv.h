@@ -29,7 +29,4 @@ void vln_conv_relu6(float *x, size_t count);
 /// mean[i] = the average over `rows` rows of x[r][i] (`width` values per row).
 void vln_conv_mean_rows(const float *x, size_t rows, size_t width, float *mean);
 
-/// 2 if the CPU has AVX-512 (F, DQ, BW, VL), 1 if AVX2 and FMA, 0 otherwise (the variant the kernels use).
-int vln_conv_simd_level(void);
-
 #endif

@@ -1,0 +1,197 @@
+#include "vln_kernels.h"
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+// Each kernel is compiled three times — AVX-512, AVX2 + FMA, baseline — and called through a dispatcher that
+// reads the CPU's features once (by feature, not by CPU model, so that CPUs newer than the compiler still get the
+// wide variant).
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define VLN_X86 1
+#define VLN_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
+#define VLN_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define VLN_X86 0
+#endif
+
+static int vln_level = -1;
+static inline int level(void) {
+    int l = __atomic_load_n(&vln_level, __ATOMIC_RELAXED);
+    if (l < 0) {
+        l = vln_cpu_simd_level();
+        __atomic_store_n(&vln_level, l, __ATOMIC_RELAXED);
+    }
+    return l;
+}
+
+#if VLN_X86
+#define VLN_DISPATCH(name, params, args)                                                                       \
+    static VLN_AVX512 void name##_avx512 params { name##_body args; }                                           \
+    static VLN_AVX2 void name##_avx2 params { name##_body args; }                                               \
+    static void name##_base params { name##_body args; }                                                        \
+    void name params {                                                                                          \
+        switch (level()) {                                                                                      \
+        case 2: name##_avx512 args; break;                                                                      \
+        case 1: name##_avx2 args; break;                                                                        \
+        default: name##_base args;                                                                              \
+        }                                                                                                       \
+    }
+#else
+#define VLN_DISPATCH(name, params, args) \
+    void name params { name##_body args; }
+#endif
+
+// e^x without libm: x = n·ln2 + r, |r| ≤ ln2/2, degree-6 polynomial, 2^n from the exponent bits. Branch-free
+// so that loops around it vectorise.
+static inline __attribute__((always_inline)) float vln_expf(float x) {
+    x = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
+    const float magic = 12582912.0f;  // 1.5 · 2^23: adding it rounds to an integer held in the low mantissa bits
+    float t = x * 1.44269504f + magic;
+    float n = t - magic;
+    float r = x - n * 0.693359375f;
+    r = r + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    int32_t ni;
+    memcpy(&ni, &t, 4);
+    ni -= 0x4B400000;  // the bits of `magic`: what is left is n
+    int32_t bits = (ni + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, 4);
+    return p * scale;
+}
+
+static inline __attribute__((always_inline)) float vln_gelu1(float v);
+static inline __attribute__((always_inline)) void vln_gelu_inplace_body(float *x, size_t count) {
+    for (size_t i = 0; i < count; i++) x[i] = vln_gelu1(x[i]);
+}
+VLN_DISPATCH(vln_gelu_inplace, (float *x, size_t count), (x, count))
+
+static inline __attribute__((always_inline)) void vln_exp_body(const float *x, float *y, size_t count) {
+    for (size_t i = 0; i < count; i++) y[i] = vln_expf(x[i]);
+}
+VLN_DISPATCH(vln_exp, (const float *x, float *y, size_t count), (x, y, count))
+
+static inline __attribute__((always_inline)) void vln_softmax_rows_body(float *x, size_t rows, size_t width, size_t ld) {
+    for (size_t r = 0; r < rows; r++) {
+#pragma clang fp reassociate(on)
+        float *row = x + r * ld;
+        float m = -INFINITY;
+        for (size_t i = 0; i < width; i++) m = row[i] > m ? row[i] : m;
+        float sum = 0;
+        for (size_t i = 0; i < width; i++) {
+            float e = vln_expf(row[i] - m);
+            row[i] = e;
+            sum += e;
+        }
+        float inv = 1.0f / sum;
+        for (size_t i = 0; i < width; i++) row[i] *= inv;
+    }
+}
+VLN_DISPATCH(vln_softmax_rows, (float *x, size_t rows, size_t width, size_t ld), (x, rows, width, ld))
+
+static inline __attribute__((always_inline)) void vln_layernorm_rows_body(float *x, size_t rows, size_t width, const float *gamma, const float *beta, float eps) {
+    for (size_t r = 0; r < rows; r++) {
+#pragma clang fp reassociate(on)
+        float *row = x + r * width;
+        float sum = 0;
+        for (size_t i = 0; i < width; i++) sum += row[i];
+        float mean = sum / (float)width;
+        float sq = 0;
+        for (size_t i = 0; i < width; i++) {
+            float d = row[i] - mean;
+            sq += d * d;
+        }
+        float inv = 1.0f / sqrtf(sq / (float)width + eps);
+        for (size_t i = 0; i < width; i++) row[i] = (row[i] - mean) * inv * gamma[i] + beta[i];
+    }
+}
+VLN_DISPATCH(vln_layernorm_rows, (float *x, size_t rows, size_t width, const float *gamma, const float *beta, float eps), (x, rows, width, gamma, beta, eps))
+
+static inline __attribute__((always_inline)) void vln_add_inplace_body(float *a, const float *b, size_t count) {
+    for (size_t i = 0; i < count; i++) a[i] += b[i];
+}
+VLN_DISPATCH(vln_add_inplace, (float *a, const float *b, size_t count), (a, b, count))
+
+static inline __attribute__((always_inline)) float vln_gelu1(float v) {
+    float z = v * 0.70710678118654752f;
+    float a = fabsf(z);
+    float t = 1.0f / (1.0f + 0.3275911f * a);
+    float poly = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
+    float e = 1.0f - poly * vln_expf(-z * z);
+    e = z < 0 ? -e : e;
+    return v * 0.5f * (1.0f + e);
+}
+
+static inline __attribute__((always_inline)) void vln_bias_gelu_body(float *x, size_t rows, size_t width, const float *bias) {
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x + r * width;
+        for (size_t i = 0; i < width; i++) row[i] = vln_gelu1(row[i] + bias[i]);
+    }
+}
+VLN_DISPATCH(vln_bias_gelu, (float *x, size_t rows, size_t width, const float *bias), (x, rows, width, bias))
+
+static inline __attribute__((always_inline)) void vln_bias_residual_layernorm_body(float *x, const float *y, size_t rows, size_t width,
+                                                                                  const float *bias, const float *gamma,
+                                                                                  const float *beta, float eps) {
+    for (size_t r = 0; r < rows; r++) {
+#pragma clang fp reassociate(on)
+        float *row = x + r * width;
+        const float *add = y + r * width;
+        float sum = 0;
+        for (size_t i = 0; i < width; i++) {
+            float v = row[i] + add[i] + bias[i];
+            row[i] = v;
+            sum += v;
+        }
+        float mean = sum / (float)width;
+        float sq = 0;
+        for (size_t i = 0; i < width; i++) {
+            float d = row[i] - mean;
+            sq += d * d;
+        }
+        float inv = 1.0f / sqrtf(sq / (float)width + eps);
+        for (size_t i = 0; i < width; i++) row[i] = (row[i] - mean) * inv * gamma[i] + beta[i];
+    }
+}
+VLN_DISPATCH(vln_bias_residual_layernorm,
+             (float *x, const float *y, size_t rows, size_t width, const float *bias, const float *gamma, const float *beta, float eps),
+             (x, y, rows, width, bias, gamma, beta, eps))
+
+static inline __attribute__((always_inline)) void vln_add_bias_rows_body(float *y, size_t rows, size_t width, size_t ld, const float *bias) {
+    for (size_t r = 0; r < rows; r++) {
+        float *row = y + r * ld;
+        for (size_t i = 0; i < width; i++) row[i] += bias[i];
+    }
+}
+VLN_DISPATCH(vln_add_bias_rows, (float *y, size_t rows, size_t width, size_t ld, const float *bias), (y, rows, width, ld, bias))
+
+int vln_cpu_simd_level(void) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl"))
+        return 2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+#endif
+    return 0;
+}
+
+// OpenBLAS's dynamic-architecture entry points (exported by DYNAMIC_ARCH builds such as Debian's); weak, so that a
+// build without them still links.
+extern void gotoblas_dynamic_init(void) __attribute__((weak));
+extern void gotoblas_dynamic_quit(void) __attribute__((weak));
+
+int vln_openblas_reselect_core(const char *core) {
+    if (!gotoblas_dynamic_init || !gotoblas_dynamic_quit) return 0;
+    setenv("OPENBLAS_CORETYPE", core, 1);
+    gotoblas_dynamic_quit();
+    gotoblas_dynamic_init();
+    return 1;
+}

@@ -1,0 +1,20 @@
+import Foundation
+
+/// A one-line progress bar on stderr for long loops (only when stderr is a terminal, or when forced).
+public struct ProgressBar {
+    public let total: Int
+    public let label: String
+    private let enabled: Bool
+    public init(total: Int, label: String, force: Bool = false) {
+        self.total = max(total, 1); self.label = label
+        enabled = force || isatty(STDERR_FILENO) != 0
+    }
+    public func update(_ done: Int) {
+        guard enabled else { return }
+        let width = 30
+        let filled = min(width, done * width / total)
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total)".utf8))
+        if done >= total { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
