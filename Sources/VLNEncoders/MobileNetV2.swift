@@ -185,6 +185,7 @@ public struct MobileNetV2: Sendable {
     /// - Parameters:
     ///   - input: `3 × H × W` (see `ImageNetPreprocessing`), `H, W ≥ 1`.
     ///   - workspace: buffers reused across calls (grown to the largest input seen); give each thread its own.
+    ///     Once grown, a call allocates only the three arrays it returns.
     /// - Throws: `VLNError.invalidValue` (field `input`) for a zero-size input or one without 3 channels.
     /// - Complexity: about 300 M multiply-adds for 224×224, proportional to `H · W`.
     public func forward(_ input: ImageTensor, workspace: Workspace) throws -> Output {
@@ -215,7 +216,8 @@ public struct MobileNetV2: Sendable {
     /// The classifier applied to each of `rows` 1280-d features: `rows × 1000` logits, row-major.
     /// - Precondition: `features.count == rows · 1280`.
     public func logits(features: [Float], rows: Int) -> [Float] {
-        precondition(features.count == rows * MobileNetV2.featureChannels)
+        precondition(rows >= 0 && features.count == rows * MobileNetV2.featureChannels)
+        guard rows > 0 else { return [] }
         var out = [Float](repeating: 0, count: rows * MobileNetV2.classCount)
         features.withUnsafeBufferPointer { f in
             out.withUnsafeMutableBufferPointer { o in
