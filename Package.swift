@@ -10,8 +10,9 @@
 //   VLNNavigation (navigable grid, geodesic distance)              ← VLNScene
 //   VLNRGBD (posed RGB-D sequences, back-projection, voxel grids)   ← VLNImage, VLNScene
 //   VLNSim (agent, simulator, episodes, top-down maps)             ← VLNRender, VLNNavigation, VLNImage, VLNRGBD
-//   CBLAS (OpenBLAS via pkg-config), CEncoderKernels (C: GELU, softmax, LayerNorm; AVX-512/AVX2 clones)
-//   VLNEncoders (tensors, safetensors, MiniLM text encoder) ← VLNCore, VLNImage, CBLAS, CEncoderKernels
+//   CBLAS (OpenBLAS via pkg-config), CEncoderKernels (C: GELU, softmax, LayerNorm, depthwise convolution, ReLU6;
+//     AVX-512/AVX2 clones)
+//   VLNEncoders (tensors, safetensors, MiniLM text encoder, MobileNetV2 image encoder) ← VLNCore, VLNImage, CBLAS, CEncoderKernels
 //   vlnsim (CLI)                                                   ← VLNSim, VLNEncoders
 import PackageDescription
 

@@ -21,6 +21,18 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // MobileNetV2 beside PyTorch: ../scripts/bench-mobilenet.sh.
+        .executableTarget(
+            name: "MobileNetBenchmarks",
+            dependencies: [.product(name: "VLNEncoders", package: rootIdentity), .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/MobileNetBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "MobileNetTiming",
+            dependencies: [.product(name: "VLNEncoders", package: rootIdentity)],
+            path: "Sources/MobileNetTiming"
+        ),
         .executableTarget(
             name: "RaycastBenchmarks",
             dependencies: [

