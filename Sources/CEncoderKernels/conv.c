@@ -2,42 +2,7 @@
 #include "vln_kernels.h"
 #include <string.h>
 
-// Each kernel body is compiled three times — AVX-512, AVX2 + FMA, baseline — behind a dispatcher that reads the
-// CPU's features once (by feature, so that CPUs newer than the compiler get the wide variant).
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define VLN_X86 1
-#define VLN_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
-#define VLN_AVX2 __attribute__((target("avx2,fma")))
-#else
-#define VLN_X86 0
-#endif
-
-static int level_cache = -1;
-static inline int level(void) {
-    int l = __atomic_load_n(&level_cache, __ATOMIC_RELAXED);
-    if (l < 0) {
-        l = vln_cpu_simd_level();
-        __atomic_store_n(&level_cache, l, __ATOMIC_RELAXED);
-    }
-    return l;
-}
-
-#if VLN_X86
-#define VLN_DISPATCH(name, params, args)                                  \
-    static VLN_AVX512 void name##_avx512 params { name##_body args; }      \
-    static VLN_AVX2 void name##_avx2 params { name##_body args; }          \
-    static void name##_base params { name##_body args; }                   \
-    void name params {                                                     \
-        switch (level()) {                                                 \
-        case 2: name##_avx512 args; break;                                 \
-        case 1: name##_avx2 args; break;                                   \
-        default: name##_base args;                                         \
-        }                                                                  \
-    }
-#else
-#define VLN_DISPATCH(name, params, args) \
-    void name params { name##_body args; }
-#endif
+#include "dispatch.h"
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
