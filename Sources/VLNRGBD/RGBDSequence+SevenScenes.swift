@@ -69,9 +69,13 @@ extension RGBDSequence {
                 throw VLNError.badFile(path: posePath, reason: "missing: frame \(id) has colour and depth but no pose")
             }
             let m = try PoseText.matrix(path: posePath, rows: 4, cols: 4)
+            if options.skipInvalidPoses && m.joined().contains(where: { !$0.isFinite }) { continue }
             let cv = try PoseText.rigidTransform(rows: m, path: posePath, line: 1)
             entries.append(Entry(colorPath: colorPath, depthPath: dir + "/frame-\(id).depth.png",
                                  worldFromCamera: CameraConventions.flipCameraAxes(cv)))
+        }
+        guard !entries.isEmpty else {
+            throw VLNError.badFile(path: folder, reason: "every frame's pose is NaN or infinite (skipped with skipInvalidPoses): nothing to load")
         }
         let size = try depthSize(entries[0].depthPath)
         var notes: [String] = []

@@ -10,9 +10,12 @@ public struct RGBDLoadOptions: Sendable {
     /// TUM: largest timestamp difference, seconds, for associating colour, depth and ground-truth poses
     /// (TUM's `associate.py` default 0.02 s).
     public var timestampTolerance: Double = 0.02
+    /// 7-Scenes, ScanNet: leave out frames whose pose has NaN or infinite entries (how these datasets mark frames
+    /// where tracking was lost) instead of failing the load. A pose that is finite but not rigid is still an error.
+    public var skipInvalidPoses = false
 
-    public init(intrinsics: CameraIntrinsics? = nil, timestampTolerance: Double = 0.02) {
-        self.intrinsics = intrinsics; self.timestampTolerance = timestampTolerance
+    public init(intrinsics: CameraIntrinsics? = nil, timestampTolerance: Double = 0.02, skipInvalidPoses: Bool = false) {
+        self.intrinsics = intrinsics; self.timestampTolerance = timestampTolerance; self.skipInvalidPoses = skipInvalidPoses
     }
 }
 

@@ -29,6 +29,9 @@ struct RGBDSequenceOptions: ParsableArguments {
     @Option(name: .long, help: "TUM: largest timestamp difference for associating colour, depth and poses, seconds.")
     var tolerance: Double = 0.02
 
+    @Flag(name: .long, help: "7-Scenes, ScanNet: leave out frames whose pose is NaN or infinite (lost tracking) instead of failing.")
+    var skipInvalidPoses = false
+
     func validate() throws {
         if let s = intrinsics, parsedIntrinsics(s) == nil { throw ValidationError("--intrinsics needs four positive numbers fx,fy,cx,cy") }
         guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be positive") }
@@ -41,7 +44,7 @@ struct RGBDSequenceOptions: ParsableArguments {
     }
 
     func load() throws -> RGBDSequence {
-        var options = RGBDLoadOptions(timestampTolerance: tolerance)
+        var options = RGBDLoadOptions(timestampTolerance: tolerance, skipInvalidPoses: skipInvalidPoses)
         if let s = intrinsics, let v = parsedIntrinsics(s) {
             // The size comes from the first depth image: load once without, then with the given K.
             let probe = try RGBDSequence.load(folder, format: format, options: options)

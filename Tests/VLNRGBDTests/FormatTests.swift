@@ -124,6 +124,22 @@ final class FormatTests: XCTestCase {
         XCTAssertEqual(f.depth[320, 240], Float(try PNG.readGray16(try kitchenFrame(0, "depth.png"))[320, 240]) / 1000, accuracy: 1e-6)
     }
 
+    /// ScanNet writes `-inf` poses where tracking was lost: an error by default, left out with `skipInvalidPoses`.
+    func testLostTrackingPosesFailOrAreSkipped() throws {
+        let dir = try makeTempDir()
+        for i in 0..<3 {
+            try copy(try kitchenFrame(10 * i, "color.jpg"), dir + "/color/\(i).jpg")
+            try copy(try kitchenFrame(10 * i, "depth.png"), dir + "/depth/\(i).png")
+            try copy(try kitchenFrame(10 * i, "pose.txt"), dir + "/pose/\(i).txt")
+        }
+        try write(String(repeating: "-inf -inf -inf -inf\n", count: 4), dir + "/pose/1.txt")
+        try write("585 0 320 0\n0 585 240 0\n0 0 1 0\n0 0 0 1\n", dir + "/intrinsic/intrinsic_depth.txt")
+        XCTAssertThrowsError(try RGBDSequence.load(dir)) { XCTAssertTrue("\($0)".contains("pose/1.txt"), "\($0)") }
+        let seq = try RGBDSequence.load(dir, options: RGBDLoadOptions(skipInvalidPoses: true))
+        XCTAssertEqual(seq.count, 2)
+        XCTAssertTrue(seq.entries[1].depthPath.hasSuffix("depth/2.png"))
+    }
+
     func testWriterRoundTripsFramesInBothLayouts() throws {
         let kitchen = try RGBDSequence.load(URL(fileURLWithPath: try kitchenFrame(0, "pose.txt")).deletingLastPathComponent().deletingLastPathComponent().path)
         for format in [RGBDFormat.sevenScenes, .tum] {
