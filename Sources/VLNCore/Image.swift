@@ -1,5 +1,6 @@
 /// An 8-bit RGB colour.
 public struct RGB8: Equatable, Hashable, Sendable {
+    /// Red, green, blue, 0…255 (sRGB as stored in image files).
     public var r: UInt8, g: UInt8, b: UInt8
     public init(_ r: UInt8, _ g: UInt8, _ b: UInt8) { self.r = r; self.g = g; self.b = b }
     public static let black = RGB8(0, 0, 0)
@@ -18,8 +19,10 @@ public struct RGB8: Equatable, Hashable, Sendable {
 /// A 2-D image, `height × width`, row-major: pixel `(x, y)` = (column, row) is `pixels[y * width + x]`,
 /// origin top-left.
 public struct Image<Pixel>: Sendable where Pixel: Sendable {
+    /// Size in pixels.
     public let width: Int
     public let height: Int
+    /// Row-major pixels, `width · height` of them.
     public var pixels: [Pixel]
 
     /// - Precondition: `width, height ≥ 0`.

@@ -5,6 +5,7 @@ import VLNCore
 public struct PointCloud: Sendable {
     /// Point positions, metres.
     public var positions: [Vec3]
+    /// Colour per point.
     public var colors: [RGB8]
     /// Semantic label id per point in the scene's label set (NYU40 for ScanNet), 0 = unannotated.
     public var semanticLabels: [UInt16]
@@ -25,9 +26,11 @@ public struct PointCloud: Sendable {
                      && self.instanceIds.count == positions.count)
     }
 
+    /// Number of points.
     public var count: Int { positions.count }
     public var isEmpty: Bool { positions.isEmpty }
 
+    /// Axis-aligned bounds of the positions, metres (`AABB.empty` for no points).
     public var bounds: AABB {
         var b = AABB.empty
         for p in positions { b.formUnion(p) }
@@ -44,6 +47,7 @@ public struct PointCloud: Sendable {
         return out
     }
 
+    /// Appends `other`'s points (its `pointRadius` is ignored).
     public mutating func append(_ other: PointCloud) {
         positions += other.positions; colors += other.colors
         semanticLabels += other.semanticLabels; instanceIds += other.instanceIds

@@ -9,11 +9,13 @@ import VLNScene
 public struct Observation: Sendable {
     /// Step index: 0 after reset, then one per action.
     public var step: Int
+    /// Shaded colour, `height × width`.
     public var rgb: RGBImage
     /// Metric z-depth along the optical axis, metres; 0 = no surface.
     public var depth: DepthImage
     /// Scene instance id per pixel, 0 = none.
     public var instanceIds: InstanceImage
+    /// The agent state the observation was taken from.
     public var agent: AgentState
     /// The camera: intrinsics and worldFromCamera (OpenGL camera frame).
     public var camera: Camera
@@ -35,6 +37,7 @@ public enum SceneEdit: Equatable, Sendable {
 public struct SceneEvent: Equatable, Sendable {
     /// Applied before the action with this index (0-based), i.e. after `step` actions have been taken.
     public var step: Int
+    /// What changes.
     public var edit: SceneEdit
     public init(step: Int, edit: SceneEdit) { self.step = step; self.edit = edit }
 }
@@ -43,9 +46,13 @@ public struct SceneEvent: Equatable, Sendable {
 ///
 /// Deterministic: the same scene, start state and actions give the same trajectory and observations.
 public final class Simulator {
+    /// The scene as it is now (scene events change it).
     public private(set) var scene: Scene
+    /// Agent, sensor and grid settings (VLN-CE defaults).
     public let settings: AgentSettings
+    /// The navigation grid of the current scene (rebuilt after each scene event).
     public private(set) var navigation: NavigationGrid
+    /// Where the agent stands and faces.
     public private(set) var agent: AgentState
     /// Number of actions taken since the last reset.
     public private(set) var stepCount = 0

@@ -11,11 +11,15 @@ import VLNScene
 ///
 /// Image axes: world +x to the right, world +z downwards (as Habitat's maps), north-up is −z.
 public struct TopDownMap {
+    /// The scene drawn (objects, rooms), usually as it was at the episode's start.
     public let scene: Scene
+    /// The grid whose cells are drawn; the map's pixel grid follows it (x → right, z → down).
     public let navigation: NavigationGrid
     /// Pixels per metre.
     public let pixelsPerMetre: Float
 
+    /// Cell colours (Habitat's `maps.py` where it has one): no floor, navigable, floor within the agent radius of
+    /// an obstacle or edge, obstacle; then the episode's marks: start, goal, shortest path, path taken, scene events.
     public static let outsideColor = RGB8(255, 255, 255)
     public static let navigableColor = RGB8(150, 150, 150)
     public static let floorColor = RGB8(200, 200, 200)
@@ -33,6 +37,7 @@ public struct TopDownMap {
     /// Lines of text above the map (title, instruction).
     private var headerLines = 1
     private var titleHeight: Int { 10 + 10 * headerLines }
+    /// Scene events (removed, moved, added objects).
     public static let changeColor = RGB8(200, 0, 200)
 
     /// - Parameter pixelsPerMetre: map resolution; nil picks one that makes the longer side about 720 pixels
