@@ -51,3 +51,29 @@ public func requireModelFile(_ relative: String) throws -> String {
     }
     return path
 }
+
+/// What a run of the `vlnsim` executable gave.
+public struct CLIRun {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// Runs the built `vlnsim` binary (in the products folder that holds the test executable) from the package root,
+/// with `VLNSIM_DATA` set to the test data folder, and collects its exit status and output.
+public func runVLNSim(_ args: [String]) throws -> CLIRun {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        .appendingPathComponent("vlnsim")
+    p.arguments = args
+    p.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+    var env = ProcessInfo.processInfo.environment
+    env["VLNSIM_DATA"] = testDataPath()
+    p.environment = env
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out; p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return CLIRun(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}

@@ -4,29 +4,7 @@ import XCTest
 
 /// End-to-end tests of the `vlnsim` executable: run it, check exit status, stdout/stderr and the files it wrote.
 final class CLITests: XCTestCase {
-    struct Run { var status: Int32; var stdout: String; var stderr: String }
-
-    /// The built `vlnsim` binary, in the products folder that holds the test executable.
-    var binary: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("vlnsim").path
-    }
-
-    func vlnsim(_ args: [String]) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
-        var env = ProcessInfo.processInfo.environment
-        env["VLNSIM_DATA"] = testDataPath()
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    func vlnsim(_ args: [String]) throws -> CLIRun { try runVLNSim(args) }
 
     let house = "scenes/house_0001.json"
 

@@ -4,21 +4,7 @@ import XCTest
 
 /// `vlnsim classify` end to end (needs the model cache and the shared data; skips without them).
 final class ClassifyCommandTests: XCTestCase {
-    struct Run { var status: Int32; var stdout: String; var stderr: String }
-
-    func vlnsim(_ args: [String]) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("vlnsim")
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    func vlnsim(_ args: [String]) throws -> CLIRun { try runVLNSim(args) }
 
     func testClassifyPrintsTheReferenceTop5() throws {
         _ = try requireModelFile("mobilenet-v2/mobilenet_v2.safetensors")

@@ -65,9 +65,9 @@ final class TokenizerAndModelTests: XCTestCase {
         try config.write(toFile: dir + "/config.json", atomically: true, encoding: .utf8)
         try (vocabulary.joined(separator: "\n") + "\n").write(toFile: dir + "/vocab.txt", atomically: true, encoding: .utf8)
         try #"{"max_seq_length": 8, "do_lower_case": false}"#.write(toFile: dir + "/sentence_bert_config.json", atomically: true, encoding: .utf8)
-        var rng = SplitMix(seed: 7)
+        var rng = SeededRandom(seed: 7)
         func random(_ shape: [Int], scale: Float = 0.3) -> (shape: [Int], values: [Float]) {
-            (shape, (0..<shape.reduce(1, *)).map { _ in rng.nextSigned() * scale })
+            (shape, (0..<shape.reduce(1, *)).map { _ in rng.uniform(-1, 1) * scale })
         }
         var t: [String: (shape: [Int], values: [Float])] = [
             "embeddings.word_embeddings.weight": random([vocab, h]),
@@ -85,24 +85,11 @@ final class TokenizerAndModelTests: XCTestCase {
             t[p + "intermediate.dense.weight"] = random([inter, h]); t[p + "intermediate.dense.bias"] = random([inter], scale: 0.1)
             t[p + "output.dense.weight"] = random([h, inter]); t[p + "output.dense.bias"] = random([h], scale: 0.1)
             for ln in ["attention.output.LayerNorm", "output.LayerNorm"] {
-                t[p + ln + ".weight"] = ([h], (0..<h).map { _ in 1 + rng.nextSigned() * 0.1 }); t[p + ln + ".bias"] = random([h], scale: 0.1)
+                t[p + ln + ".weight"] = ([h], (0..<h).map { _ in 1 + rng.uniform(-1, 1) * 0.1 }); t[p + ln + ".bias"] = random([h], scale: 0.1)
             }
         }
         for (k, v) in override { t[k] = v }
         try SafeTensors.write(t, metadata: ["format": "pt"], to: dir + "/model.safetensors")
-    }
-
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func nextSigned() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
     }
 
     func testTinyModelLoadsAndEmbedsConsistently() throws {

@@ -123,9 +123,9 @@ final class PLYTests: XCTestCase {
 
     func testPointCloudRoundTrip() throws {
         let dir = try makeTempDir()
-        var rng = SplitMix(seed: 7)
+        var rng = SeededRandom(seed: 7)
         let n = 500
-        let cloud = PointCloud(positions: (0..<n).map { _ in Vec3(rng.float(), rng.float(), rng.float()) * 5 },
+        let cloud = PointCloud(positions: (0..<n).map { _ in Vec3(rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0, 1)) * 5 },
                                colors: (0..<n).map { _ in RGB8(rng.byte(), rng.byte(), rng.byte()) },
                                semanticLabels: (0..<n).map { _ in UInt16(rng.byte() % 41) },
                                instanceIds: (0..<n).map { i in i == 3 ? 70_000 : UInt32(rng.byte() % 5) })
@@ -270,17 +270,7 @@ final class PLYTests: XCTestCase {
     }
 }
 
-/// SplitMix64, for seeded fixtures.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func float() -> Float { Float(next() >> 40) / Float(1 << 24) }
+extension SeededRandom {
+    /// A uniform byte, for seeded fixtures.
     mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next() >> 56) }
 }
