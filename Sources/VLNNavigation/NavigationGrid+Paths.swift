@@ -196,6 +196,16 @@ extension NavigationGrid {
         }
         let nav = CellState.navigable.rawValue
         let w = width, hh = height
+        /// The 8-connected neighbours of cell `s` inside the grid.
+        @inline(__always) func forEachNeighbour(of s: Int, _ body: (Int) -> Void) {
+            let si = s % w, sj = s / w
+            for dj in -1...1 {
+                for di in -1...1 where !(di == 0 && dj == 0) {
+                    let i = si + di, j = sj + dj
+                    if i >= 0 && j >= 0 && i < w && j < hh { body(j * w + i) }
+                }
+            }
+        }
         while let (_, s32) = heap.pop() {
             let s = Int(s32)
             if closed[s] { continue }
@@ -204,16 +214,10 @@ extension NavigationGrid {
             if ps != s && !lineOfSight(tree.position(ps), posS) {
                 // Lazy Theta*'s SetVertex: the assumed shortcut is blocked; take the best closed neighbour.
                 var best = Float.infinity, bp = -1
-                let si = s % w, sj = s / w
-                for dj in -1...1 {
-                    for di in -1...1 where !(di == 0 && dj == 0) {
-                        let i = si + di, j = sj + dj
-                        if i < 0 || j < 0 || i >= w || j >= hh { continue }
-                        let m = j * w + i
-                        if !closed[m] { continue }
-                        let c = tree.g[m] + lengthSquared2(tree.position(m) - posS).squareRoot()
-                        if c < best { best = c; bp = m }
-                    }
+                forEachNeighbour(of: s) { m in
+                    guard closed[m] else { return }
+                    let c = tree.g[m] + lengthSquared2(tree.position(m) - posS).squareRoot()
+                    if c < best { best = c; bp = m }
                 }
                 if bp >= 0 { tree.g[s] = best; tree.parent[s] = Int32(bp) }
             }
@@ -221,18 +225,12 @@ extension NavigationGrid {
             if let t = target, s == t.cell { break }
             let pp = Int(tree.parent[s])
             let posP = tree.position(pp), gP = tree.g[pp]
-            let si = s % w, sj = s / w
-            for dj in -1...1 {
-                for di in -1...1 where !(di == 0 && dj == 0) {
-                    let i = si + di, j = sj + dj
-                    if i < 0 || j < 0 || i >= w || j >= hh { continue }
-                    let m = j * w + i
-                    if closed[m] || states[m] != nav { continue }
-                    let pm = tree.position(m)
-                    let cand = gP + lengthSquared2(posP - pm).squareRoot()
-                    if cand < tree.g[m] {
-                        tree.g[m] = cand; tree.parent[m] = Int32(pp); heap.push(cand + h(pm), Int32(m))
-                    }
+            forEachNeighbour(of: s) { m in
+                guard !closed[m] && states[m] == nav else { return }
+                let pm = tree.position(m)
+                let cand = gP + lengthSquared2(posP - pm).squareRoot()
+                if cand < tree.g[m] {
+                    tree.g[m] = cand; tree.parent[m] = Int32(pp); heap.push(cand + h(pm), Int32(m))
                 }
             }
         }
