@@ -60,20 +60,28 @@ static inline __attribute__((always_inline)) void vln_softmax_rows_body(float *x
 }
 VLN_DISPATCH(vln_softmax_rows, (float *x, size_t rows, size_t width, size_t ld), (x, rows, width, ld))
 
+// The end of LayerNorm on one row whose element sum is known: biased variance, then
+// (x − mean) / √(var + eps) · gamma + beta in place.
+static inline __attribute__((always_inline)) void layernorm_finish(float *row, size_t width, float sum, const float *gamma,
+                                                                   const float *beta, float eps) {
+#pragma clang fp reassociate(on)
+    float mean = sum / (float)width;
+    float sq = 0;
+    for (size_t i = 0; i < width; i++) {
+        float d = row[i] - mean;
+        sq += d * d;
+    }
+    float inv = 1.0f / sqrtf(sq / (float)width + eps);
+    for (size_t i = 0; i < width; i++) row[i] = (row[i] - mean) * inv * gamma[i] + beta[i];
+}
+
 static inline __attribute__((always_inline)) void vln_layernorm_rows_body(float *x, size_t rows, size_t width, const float *gamma, const float *beta, float eps) {
     for (size_t r = 0; r < rows; r++) {
 #pragma clang fp reassociate(on)
         float *row = x + r * width;
         float sum = 0;
         for (size_t i = 0; i < width; i++) sum += row[i];
-        float mean = sum / (float)width;
-        float sq = 0;
-        for (size_t i = 0; i < width; i++) {
-            float d = row[i] - mean;
-            sq += d * d;
-        }
-        float inv = 1.0f / sqrtf(sq / (float)width + eps);
-        for (size_t i = 0; i < width; i++) row[i] = (row[i] - mean) * inv * gamma[i] + beta[i];
+        layernorm_finish(row, width, sum, gamma, beta, eps);
     }
 }
 VLN_DISPATCH(vln_layernorm_rows, (float *x, size_t rows, size_t width, const float *gamma, const float *beta, float eps), (x, rows, width, gamma, beta, eps))
@@ -114,14 +122,7 @@ static inline __attribute__((always_inline)) void vln_bias_residual_layernorm_bo
             row[i] = v;
             sum += v;
         }
-        float mean = sum / (float)width;
-        float sq = 0;
-        for (size_t i = 0; i < width; i++) {
-            float d = row[i] - mean;
-            sq += d * d;
-        }
-        float inv = 1.0f / sqrtf(sq / (float)width + eps);
-        for (size_t i = 0; i < width; i++) row[i] = (row[i] - mean) * inv * gamma[i] + beta[i];
+        layernorm_finish(row, width, sum, gamma, beta, eps);
     }
 }
 VLN_DISPATCH(vln_bias_residual_layernorm,
