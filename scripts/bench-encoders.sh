@@ -4,7 +4,7 @@
 #
 #   scripts/bench-encoders.sh
 #
-# PyTorch side: /work/shared/anchors/torch_encoders.py --threads 1 (MiniLM sentences/s, batch 32; it also times
+# PyTorch side: ../shared/anchors/torch_encoders.py --threads 1 (MiniLM sentences/s, batch 32; it also times
 # MobileNetV2, printed but not compared here yet). It needs a venv with torch, torchvision and
 # sentence-transformers, created once with
 #   python3 -m venv /tmp/vlnsim-anchors/torch && /tmp/vlnsim-anchors/torch/bin/pip install torch torchvision sentence-transformers

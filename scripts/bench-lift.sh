@@ -6,7 +6,7 @@
 #
 # Runs, in order:
 #   1. Open3D's voxel count for the frame (the Swift benchmarks check theirs against it, within 3 %);
-#   2. /work/shared/anchors/lift_only.py plain, then with the malloc-tuned environment of run_all.sh, then malloc-tuned
+#   2. ../shared/anchors/lift_only.py plain, then with the malloc-tuned environment of run_all.sh, then malloc-tuned
 #      with OMP_NUM_THREADS=1 (Open3D on one core);
 #   3. the package-benchmark target LiftBenchmarks (lift_voxel_640x480: fused path; lift_then_voxel_640x480:
 #      Lifter then VoxelGrid) and the plain loop LiftTiming;

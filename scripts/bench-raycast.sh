@@ -3,7 +3,7 @@
 # all on the same ~150k-triangle mesh and the same 256×256 pinhole rays, in the same run on this machine.
 #
 #   scripts/bench-raycast.sh            # anchors (raycast part of o3d_anchors.py only) + Embree + Swift
-#   scripts/bench-raycast.sh --full     # run the whole /work/shared/anchors/o3d_anchors.py (adds slow TSDF timings)
+#   scripts/bench-raycast.sh --full     # run the whole ../shared/anchors/o3d_anchors.py (adds slow TSDF timings)
 #
 # Needs the python venv of the anchors; create it once with
 #   python3 -m venv /tmp/vlnsim-anchors/venv && /tmp/vlnsim-anchors/venv/bin/pip install open3d-cpu numpy embreex

@@ -36,7 +36,7 @@ public func makeTempDir(_ label: String = #function) throws -> String {
 public func filesIn(_ dir: String) -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] }
 
 /// The model cache for tests: `$VLNSIM_MODELS`, else `$HOME/.cache/vlnsim` (the rule of `VLNEncoders.ModelPath`,
-/// restated here because this target depends on no library of the package).
+/// restated here because this target depends only on VLNCore, not on VLNEncoders).
 public func testModelsPath() -> String {
     let env = ProcessInfo.processInfo.environment
     if let p = env["VLNSIM_MODELS"], !p.isEmpty { return p }

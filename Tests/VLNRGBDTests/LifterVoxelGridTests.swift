@@ -86,7 +86,7 @@ final class LifterVoxelGridTests: XCTestCase {
         XCTAssertLessThan(length(grid.points.positions[1] - Vec3(-0.01, 0, 0)), 1e-6)
     }
 
-    /// The synthetic frame of /work/shared/anchors/lift_only.py (the benchmark's input), downsampled at 5 cm in
+    /// The synthetic frame of ../shared/anchors/lift_only.py (the benchmark's input), downsampled at 5 cm in
     /// Open3D's camera frame. Open3D 0.20 (`create_from_rgbd_image` + `voxel_down_sample(0.05)`) gives 307,200 points
     /// and 9,946 voxels (run once with the anchors' venv); its grid starts at the cloud's minimum bound − 2.5 cm,
     /// ours at the origin, so the counts differ a little.
