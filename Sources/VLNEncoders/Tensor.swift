@@ -122,6 +122,11 @@ public enum BLAS {
 
 /// A fully connected layer `y = x · Wᵀ + b` (PyTorch's `nn.Linear`), with `W` stored transposed (`inputs × outputs`)
 /// so that the product is a plain row-major `cblas_sgemm`.
+///
+/// Where `MatrixProducts.usesAMX` (Intel CPUs with AMX-BF16: Sapphire Rapids and later), the layer also keeps
+/// `Wᵀ` packed for AMX tiles and computes `x · Wᵀ` as bf16x3 (three bfloat16 products accumulated in fp32; see
+/// `MatrixProducts`) instead of fp32 `sgemm`: 2–2.5 × faster here, each output within about 2e-6 of Σ|xᵢ wᵢ| of the
+/// exact value (fp32 `sgemm`: about 1e-7). Each output row depends only on its own input row in both paths.
 public struct Linear: Sendable {
     public let inputs: Int
     public let outputs: Int
@@ -129,6 +134,8 @@ public struct Linear: Sendable {
     public let weightT: [Float]
     /// `b`, `outputs` values.
     public let bias: [Float]
+    /// `Wᵀ` in AMX tiles (`vln_amx_pack_b`), when the products use AMX.
+    let packedWeightT: [UInt16]?
 
     /// From PyTorch's layout: `weight` is `outputs × inputs`, row-major.
     /// - Precondition: `weight.count == outputs · inputs`, `bias.count == outputs`.
@@ -137,6 +144,7 @@ public struct Linear: Sendable {
         self.inputs = inputs; self.outputs = outputs
         weightT = Matrix(rows: outputs, columns: inputs, values: weight).transposed().values
         self.bias = bias
+        packedWeightT = MatrixProducts.packForAMX(weightT, inputs: inputs, outputs: outputs)
     }
 
     /// Reads `<prefix>.weight` (`outputs × inputs`) and `<prefix>.bias` (`outputs`) from `file`.
@@ -163,12 +171,19 @@ public struct Linear: Sendable {
         self.inputs = inputs; self.outputs = outputs
         weightT = w
         bias = layers.flatMap(\.bias)
+        packedWeightT = MatrixProducts.packForAMX(w, inputs: inputs, outputs: outputs)
     }
 
     /// `y = x · Wᵀ` (no bias: for callers that fuse the bias into the next step) for `rows` input rows; layout as
     /// `apply`.
     public func applyWithoutBias(rows: Int, x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int) {
         guard rows > 0 else { return }
+        if let packed = packedWeightT {
+            let status = packed.withUnsafeBufferPointer { p in
+                vln_amx_gemm_bf16x3(rows, outputs, inputs, x, ldx, p.baseAddress!, y, ldy)
+            }
+            if status == 0 { return }  // else (scratch allocation failed): the fp32 product below
+        }
         weightT.withUnsafeBufferPointer { w in
             BLAS.sgemm(m: rows, n: outputs, k: inputs, a: x, lda: ldx, b: w.baseAddress!, ldb: outputs, beta: 0, c: y, ldc: ldy)
         }
@@ -179,12 +194,47 @@ public struct Linear: Sendable {
     ///   - x: `rows × inputs`, row-major, `ldx` elements between rows.
     ///   - y: `rows × outputs`, row-major, `ldy` elements between rows; overwritten.
     public func apply(rows: Int, x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int) {
-        guard rows > 0 else { return }
-        bias.withUnsafeBufferPointer { b in
-            for r in 0..<rows { (y + r * ldy).update(from: b.baseAddress!, count: outputs) }
+        applyWithoutBias(rows: rows, x: x, ldx: ldx, y: y, ldy: ldy)
+        bias.withUnsafeBufferPointer { vln_add_bias_rows(y, rows, outputs, ldy, $0.baseAddress!) }
+    }
+}
+
+/// How dense products of weights (`Linear`) are computed.
+///
+/// On CPUs with Intel AMX (AMX-TILE, AMX-BF16) and AVX512-BF16, where Linux grants the process the tile state,
+/// `Linear` uses "bf16x3" on AMX tiles: each fp32 operand is split into bfloat16 `hi = bf16(x)` and
+/// `lo = bf16(x − hi)`, and `A·B ≈ Ahi·Bhi + Ahi·Blo + Alo·Bhi`, with exact bf16 products and fp32 accumulation
+/// (Henry, Tang & Heinecke, ARITH 2019; oneDNN's "bf16x3" fp32 math mode). Elsewhere, or with the environment
+/// variable `VLNSIM_AMX=0`, every product is fp32 `cblas_sgemm`. The choice is made once per process.
+public enum MatrixProducts {
+    /// Whether `Linear` computes its products on AMX tiles (bf16x3) rather than with fp32 `sgemm`.
+    public static var usesAMX: Bool { amx }
+    private static let amx = vln_amx_available() != 0
+
+    /// `a · b` by bf16x3 on AMX tiles (`a`: `m × k`, `b`: `k × n`, result `m × n`, all row-major), or nil where
+    /// `usesAMX` is false. For tests and for measuring the method against fp32.
+    public static func amxProduct(_ a: Matrix, _ b: Matrix) -> Matrix? {
+        precondition(a.columns == b.rows, "inner dimensions differ: \(a.rows)×\(a.columns) · \(b.rows)×\(b.columns)")
+        guard let packed = packForAMX(b.values, inputs: b.rows, outputs: b.columns) else { return nil }
+        var c = Matrix(rows: a.rows, columns: b.columns)
+        guard a.rows > 0, b.columns > 0 else { return c }
+        let status = a.values.withUnsafeBufferPointer { av in
+            packed.withUnsafeBufferPointer { p in
+                c.values.withUnsafeMutableBufferPointer { cv in
+                    vln_amx_gemm_bf16x3(a.rows, b.columns, a.columns, av.baseAddress!, max(a.columns, 1), p.baseAddress!, cv.baseAddress!, b.columns)
+                }
+            }
         }
+        return status == 0 ? c : nil
+    }
+
+    /// `Wᵀ` (`inputs × outputs`) packed for `vln_amx_gemm_bf16x3`, or nil without AMX.
+    static func packForAMX(_ weightT: [Float], inputs: Int, outputs: Int) -> [UInt16]? {
+        guard amx, inputs > 0, outputs > 0 else { return nil }
+        var packed = [UInt16](repeating: 0, count: vln_amx_packed_count(inputs, outputs))
         weightT.withUnsafeBufferPointer { w in
-            BLAS.sgemm(m: rows, n: outputs, k: inputs, a: x, lda: ldx, b: w.baseAddress!, ldb: outputs, beta: 1, c: y, ldc: ldy)
+            packed.withUnsafeMutableBufferPointer { vln_amx_pack_b(w.baseAddress!, inputs, outputs, outputs, $0.baseAddress!) }
         }
+        return packed
     }
 }

@@ -1,0 +1,81 @@
+import Foundation
+import VLNCore
+import VLNEncoders
+import XCTest
+
+/// Dense products (fp32 `sgemm` and bf16x3 on AMX tiles) against the same products summed in Double.
+final class MatrixProductTests: XCTestCase {
+    /// Uniform values in [−scale, scale), seeded.
+    static func randomMatrix(_ rows: Int, _ columns: Int, scale: Float, seed: UInt64) -> Matrix {
+        var g = SeededRandom(seed: seed)
+        return Matrix(rows: rows, columns: columns, values: (0..<(rows * columns)).map { _ in g.uniform(-scale, scale) })
+    }
+
+    /// The largest |c − Σ a·b| / Σ|a·b| over all elements, sums in Double.
+    static func worstRelativeError(_ a: Matrix, _ b: Matrix, _ c: Matrix) -> Double {
+        var worst = 0.0
+        for i in 0..<a.rows {
+            for j in 0..<b.columns {
+                var exact = 0.0, magnitude = 0.0
+                for q in 0..<a.columns {
+                    let p = Double(a[i, q]) * Double(b[q, j])
+                    exact += p; magnitude += abs(p)
+                }
+                worst = max(worst, abs(Double(c[i, j]) - exact) / max(magnitude, .leastNormalMagnitude))
+            }
+        }
+        return worst
+    }
+
+    // Shapes of MiniLM's products (k = 384 and 1536) and ones that are not multiples of the 32 × 32 tiles.
+    static let shapes = [(m: 37, k: 100, n: 50), (m: 1, k: 384, n: 1152), (m: 70, k: 1536, n: 384), (m: 33, k: 31, n: 17)]
+
+    func testFP32ProductIsExactToSinglePrecision() {
+        for (i, s) in Self.shapes.enumerated() {
+            let a = Self.randomMatrix(s.m, s.k, scale: 2, seed: UInt64(i)), b = Self.randomMatrix(s.k, s.n, scale: 0.1, seed: UInt64(100 + i))
+            XCTAssertLessThan(Self.worstRelativeError(a, b, a.multiplied(by: b)), 1e-6, "\(s)")
+        }
+    }
+
+    /// bf16x3 keeps about 16 significand bits per operand: errors near 2⁻¹⁶ of Σ|a·b|, where one bfloat16 product
+    /// (8 bits) would give about 2⁻⁹ ≈ 2e-3.
+    func testAMXProductIsWithinBF16x3Accuracy() throws {
+        guard MatrixProducts.usesAMX else { throw XCTSkip("no AMX-BF16 on this CPU (or VLNSIM_AMX=0): products use fp32 sgemm") }
+        for (i, s) in Self.shapes.enumerated() {
+            let a = Self.randomMatrix(s.m, s.k, scale: 2, seed: UInt64(i)), b = Self.randomMatrix(s.k, s.n, scale: 0.1, seed: UInt64(100 + i))
+            let c = try XCTUnwrap(MatrixProducts.amxProduct(a, b))
+            XCTAssertEqual(c.rows, s.m); XCTAssertEqual(c.columns, s.n)
+            XCTAssertLessThan(Self.worstRelativeError(a, b, c), 1e-5, "\(s)")
+        }
+    }
+
+    /// An output row depends on its input row only: a text embeds the same alone or in a batch.
+    func testAMXRowsDoNotDependOnTheOtherRows() throws {
+        guard MatrixProducts.usesAMX else { throw XCTSkip("no AMX-BF16 on this CPU (or VLNSIM_AMX=0)") }
+        let a = Self.randomMatrix(45, 384, scale: 1, seed: 7), b = Self.randomMatrix(384, 96, scale: 0.2, seed: 8)
+        let all = try XCTUnwrap(MatrixProducts.amxProduct(a, b))
+        for r in [0, 17, 44] {
+            let one = try XCTUnwrap(MatrixProducts.amxProduct(Matrix(rows: 1, columns: 384, values: Array(a.row(r))), b))
+            XCTAssertEqual(one.values, Array(all.row(r)), "row \(r)")
+        }
+    }
+
+    func testLinearAddsTheBiasToTheProduct() {
+        let x = Self.randomMatrix(5, 64, scale: 1, seed: 3), w = Self.randomMatrix(40, 64, scale: 0.3, seed: 4)
+        let bias = (0..<40).map { Float($0) - 20 }
+        let layer = Linear(weight: w.values, bias: bias, inputs: 64, outputs: 40)
+        var y = [Float](repeating: .nan, count: 5 * 40)
+        x.values.withUnsafeBufferPointer { xv in
+            y.withUnsafeMutableBufferPointer { layer.apply(rows: 5, x: xv.baseAddress!, ldx: 64, y: $0.baseAddress!, ldy: 40) }
+        }
+        for i in 0..<5 {
+            for o in 0..<40 {
+                var exact = Double(bias[o]), magnitude = abs(Double(bias[o]))
+                for q in 0..<64 {
+                    exact += Double(x[i, q]) * Double(w[o, q]); magnitude += abs(Double(x[i, q]) * Double(w[o, q]))
+                }
+                XCTAssertEqual(Double(y[i * 40 + o]), exact, accuracy: 1e-5 * magnitude, "row \(i), output \(o)")
+            }
+        }
+    }
+}
