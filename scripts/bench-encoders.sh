@@ -10,7 +10,8 @@
 #   python3 -m venv /tmp/vlnsim-anchors/torch && /tmp/vlnsim-anchors/torch/bin/pip install torch torchvision sentence-transformers
 # Without it the script still runs the Swift side and compares it with the published anchor range (105–154).
 # Swift side: package-benchmark target EncoderBenchmarks (minilm_r2r_256, p50 over its iterations), then the plain
-# loop EncoderTiming (median of 10). Both check their output against the reference embeddings.
+# loop EncoderTiming (median of 10), then the same loop with every product in fp32 sgemm (VLNSIM_AMX=0; on CPUs
+# without AMX-BF16 the two Swift loops are the same). All check their output against the reference embeddings.
 # Environment: PY (default /tmp/vlnsim-anchors/torch/bin/python), ANCHORS (default ../shared/anchors),
 #              VLNSIM_MODELS (default ~/.cache/vlnsim; `make setup` fills it).
 set -euo pipefail
@@ -38,6 +39,8 @@ swift package --scratch-path "$root/.build-bench" benchmark --target EncoderBenc
 echo "== Swift: plain timing loop (EncoderTiming, 10 repetitions) ==" >&2
 swift build -c release --scratch-path "$root/.build-bench" --product EncoderTiming >&2
 "$root/.build-bench/release/EncoderTiming" 10 | tee "$log/timing.txt"
+echo "== Swift: the same loop with fp32 sgemm for every product (VLNSIM_AMX=0) ==" >&2
+VLNSIM_AMX=0 "$root/.build-bench/release/EncoderTiming" 10 | tee "$log/timing-fp32.txt"
 echo "== load after the run: $(cut -d' ' -f1-3 /proc/loadavg) ==" >&2
 
 python3 - "$log" <<'PYEOF'
@@ -47,10 +50,14 @@ log = sys.argv[1]
 tsv = [f for f in glob.glob(os.path.join(log, "*minilm_r2r_256*.tsv")) if "sentences" in os.path.basename(f)][0]
 swift_p50 = float(next(l.split("\t")[1] for l in open(tsv) if l.split("\t")[0] == "50"))
 timing = open(os.path.join(log, "timing.txt")).read()
-plain = float(re.search(r"median [0-9.]+ ms\s+\(([0-9.]+) sentences/s\)", timing).group(1))
-rows = [("Swift MiniLM, package-benchmark p50", swift_p50), ("Swift MiniLM, plain loop median", plain)]
+def median_rate(name):
+    text = open(os.path.join(log, name)).read()
+    return float(re.search(r"median [0-9.]+ ms\s+\(([0-9.]+) sentences/s\)", text).group(1))
+products = re.search(r"dense products: (.*)", timing).group(1)
+rows = [(f"Swift, package-benchmark p50", swift_p50), (f"Swift, plain loop median", median_rate("timing.txt")),
+        ("Swift, fp32 sgemm only, plain loop median", median_rate("timing-fp32.txt"))]
 print()
-print("all-MiniLM-L6-v2, 256 R2R val-unseen instructions, one thread (sentences/s)")
+print(f"all-MiniLM-L6-v2, 256 R2R val-unseen instructions, one thread (sentences/s); Swift's dense products: {products}")
 if os.path.exists(os.path.join(log, "torch.json")):
     t = json.load(open(os.path.join(log, "torch.json")))
     tm, tb = t["minilm_sentences_per_s_median"], t["minilm_sentences_per_s_best"]

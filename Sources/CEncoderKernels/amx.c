@@ -53,7 +53,7 @@ void vln_amx_pack_b(const float *b, size_t k, size_t n, size_t ldb, uint16_t *pa
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define VLN_AMX_TARGET __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl,avx512dq,avx512bf16")))
+#define VLN_AMX_TARGET __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,prfchw")))
 #define ARCH_REQ_XCOMP_PERM 0x1023
 #define XFEATURE_XTILEDATA 18
 
@@ -125,15 +125,15 @@ static VLN_AMX_TARGET void split_rows(const float *a, size_t lda, size_t rows, s
     } while (0)
 
 // C tiles 0–3 (rows 0–15 × columns 0–15, 0–15 × 16–31, 16–31 × 0–15, 16–31 × 16–31) += A rows · B columns, one
-// bf16 k-block of 32.
+// bf16 k-block of 32. Loads and products interleaved, so that the first product waits for two loads, not four.
 #define PRODUCT_2X2(a0, a1, b0, b1)  \
     do {                             \
         _tile_loadd(4, a0, 64);      \
-        _tile_loadd(5, a1, 64);      \
         _tile_loadd(6, b0, 64);      \
-        _tile_loadd(7, b1, 64);      \
         _tile_dpbf16ps(0, 4, 6);     \
+        _tile_loadd(7, b1, 64);      \
         _tile_dpbf16ps(1, 4, 7);     \
+        _tile_loadd(5, a1, 64);      \
         _tile_dpbf16ps(2, 5, 6);     \
         _tile_dpbf16ps(3, 5, 7);     \
     } while (0)
@@ -152,14 +152,20 @@ static VLN_AMX_TARGET void gemm_panel(size_t m, size_t n, size_t kpad, size_t ro
             _tile_zero(3);
             // Three products per k-block, each with all four operand tiles loaded anew: reloading only some of them
             // (10 loads instead of 12) stalls the tile unit, 1.7 × slower here.
+            // C's 64 cache lines for this block (32 rows × 128 bytes) are fetched for writing while the products
+            // run, a few per k-block: stored cold, each tile store would wait for its lines.
+            const size_t row = row0 + mb, col = slab * 32, perBlock = (64 + kBlocks - 1) / kBlocks;
             for (size_t kb = 0; kb < kBlocks; kb++) {
+                for (size_t l = kb * perBlock; l < (kb + 1) * perBlock && l < 64; l++) {
+                    size_t r = row + l / 2, cc = col + (l % 2) * 16;
+                    if (r < m && cc < n) _m_prefetchw(c + r * ldc + cc);
+                }
                 const uint16_t *bt = bs + kb * 2048;  // B: hi 0–15, hi 16–31, lo 0–15, lo 16–31
                 const uint16_t *at0 = a0 + kb * 1024, *at1 = a1 + kb * 1024;  // A: hi, lo
                 PRODUCT_2X2(at0, at1, bt, bt + 512);  // Ahi · Bhi
                 PRODUCT_2X2(at0 + 512, at1 + 512, bt, bt + 512);  // Alo · Bhi
                 PRODUCT_2X2(at0, at1, bt + 1024, bt + 1536);  // Ahi · Blo
             }
-            size_t row = row0 + mb, col = slab * 32;
             STORE_TILE(0, row, col);
             STORE_TILE(1, row, col + 16);
             STORE_TILE(2, row + 16, col);
@@ -190,8 +196,16 @@ int vln_amx_gemm_bf16x3(size_t m, size_t n, size_t k, const float *a, size_t lda
     size_t panelRows = ((size_t)1 << 20) / (kpad * 4) / 32 * 32;
     if (panelRows < 32) panelRows = 32;
     if (panelRows > round32(m)) panelRows = round32(m);
-    uint16_t *tiles = aligned_alloc(64, panelRows * kpad * 2 * sizeof(uint16_t));
-    if (!tiles) return -1;
+    // The panel's split rows: each thread's buffer, kept between calls (allocating it anew costs page faults).
+    static __thread uint16_t *tiles;
+    static __thread size_t tilesCount;
+    if (tilesCount < panelRows * kpad * 2) {
+        uint16_t *grown = aligned_alloc(64, panelRows * kpad * 2 * sizeof(uint16_t));
+        if (!grown) return -1;
+        free(tiles);
+        tiles = grown;
+        tilesCount = panelRows * kpad * 2;
+    }
     configure_tiles();
     for (size_t row0 = 0; row0 < m; row0 += panelRows) {
         size_t rows = m - row0 < panelRows ? m - row0 : panelRows, rowsPadded = round32(rows);
@@ -199,7 +213,6 @@ int vln_amx_gemm_bf16x3(size_t m, size_t n, size_t k, const float *a, size_t lda
         gemm_panel(m, n, kpad, rowsPadded, row0, tiles, packed, c, ldc);
     }
     release_tiles();
-    free(tiles);
     return 0;
 }
 

@@ -44,11 +44,12 @@ public final class MiniLMFixture: @unchecked Sendable {
         }
     }
 
-    /// A summary line: sentences, tokens, threads.
+    /// A summary line: sentences, tokens, threads, how the dense products are computed.
     public var summary: String {
         let total = tokenCounts.reduce(0, +)
-        return String(format: "minilm: %d R2R instructions, %d tokens (mean %.1f, max %d, [CLS]/[SEP] included), OpenBLAS threads %d",
-                      sentences.count, total, Double(total) / Double(sentences.count), tokenCounts.max() ?? 0, BLAS.threadCount)
+        return String(format: "minilm: %d R2R instructions, %d tokens (mean %.1f, max %d, [CLS]/[SEP] included), OpenBLAS threads %d, dense products: %@",
+                      sentences.count, total, Double(total) / Double(sentences.count), tokenCounts.max() ?? 0, BLAS.threadCount,
+                      MatrixProducts.usesAMX ? "bf16x3 on AMX tiles" : "fp32 sgemm")
     }
 
     /// One measured unit of work: tokenise and embed all sentences.
