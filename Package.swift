@@ -11,7 +11,7 @@
 //   VLNRGBD (posed RGB-D sequences, back-projection, voxel grids)   ← VLNImage, VLNScene
 //   VLNSim (agent, simulator, episodes, top-down maps)             ← VLNRender, VLNNavigation, VLNImage, VLNRGBD
 //   CBLAS (OpenBLAS via pkg-config), CEncoderKernels (C: GELU, softmax, LayerNorm, depthwise convolution, ReLU6;
-//     AVX-512/AVX2 clones)
+//     AVX-512/AVX2 clones; bf16x3 matrix products on AMX tiles)
 //   VLNEncoders (tensors, safetensors, MiniLM text encoder, MobileNetV2 image encoder) ← VLNCore, VLNImage, CBLAS, CEncoderKernels
 //   vlnsim (CLI)                                                   ← VLNSim, VLNEncoders
 import PackageDescription

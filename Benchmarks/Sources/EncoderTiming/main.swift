@@ -9,20 +9,35 @@ import VLNEncoders
 
 let repetitions = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 10 : 10
 
-// `EncoderTiming sgemm`: GFLOP/s of one 2048×384 · 384×1536 product (MiniLM's feed-forward shape), one thread.
+// `EncoderTiming sgemm`: GFLOP/s of one 2048×384 · 384×1536 product (MiniLM's feed-forward shape), one thread, as
+// fp32 OpenBLAS sgemm and, where the CPU has AMX, as `Linear`'s bf16x3 product (counted as the fp32 FLOPs it stands for).
 if CommandLine.arguments.dropFirst().first == "sgemm" {
     BLAS.setThreadCount(1)
     let a = Matrix(rows: 2048, columns: 384, repeating: 0.5), b = Matrix(rows: 384, columns: 1536, repeating: 0.25)
-    var times = [Double]()
-    for _ in 0..<20 {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        let c = a.multiplied(by: b)
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
-        if c[0, 0] != 48 { fatalError("sgemm: wrong product") }
+    func gflops(_ product: () -> Float) -> Double {
+        var times = [Double]()
+        for _ in 0..<20 {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let c00 = product()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+            if c00 != 48 { fatalError("sgemm: wrong product \(c00)") }
+        }
+        times.sort()
+        return 2 * 2048 * 384 * 1536 / times[times.count / 2] / 1e9
     }
-    times.sort()
     print(String(format: "sgemm 2048x384·384x1536, OpenBLAS %@ (%d thread): median %.1f GFLOP/s", BLAS.coreName, BLAS.threadCount,
-                 2 * 2048 * 384 * 1536 / times[times.count / 2] / 1e9))
+                 gflops { a.multiplied(by: b)[0, 0] }))
+    if MatrixProducts.usesAMX {
+        // Linear takes W (outputs × inputs), i.e. bᵀ.
+        let layer = Linear(weight: b.transposed().values, bias: [Float](repeating: 0, count: 1536), inputs: 384, outputs: 1536)
+        var y = [Float](repeating: 0, count: 2048 * 1536)
+        print(String(format: "bf16x3 on AMX tiles, same product: median %.1f GFLOP/s (fp32 FLOPs)", gflops {
+            a.values.withUnsafeBufferPointer { x in
+                y.withUnsafeMutableBufferPointer { layer.applyWithoutBias(rows: 2048, x: x.baseAddress!, ldx: 384, y: $0.baseAddress!, ldy: 1536) }
+            }
+            return y[0]
+        }))
+    }
     exit(0)
 }
 do {
