@@ -110,4 +110,18 @@ final class MiniLMReferenceTests: XCTestCase {
         let sofa = try model.embed("sofa"), couch = try model.embed("couch"), toilet = try model.embed("toilet")
         XCTAssertGreaterThan(Self.cosine(sofa, couch), Self.cosine(sofa, toilet))
     }
+
+    /// The same texts give bit-identical embeddings with one or two BLAS threads (determinism whatever the
+    /// thread count).
+    func testEmbeddingsDoNotDependOnTheThreadCount() throws {
+        let (model, ref) = try load()
+        let texts = ref.items.map(\.text)
+        let before = BLAS.threadCount
+        defer { BLAS.setThreadCount(before) }
+        BLAS.setThreadCount(1)
+        let one = try model.embed(batch: texts)
+        BLAS.setThreadCount(2)
+        let two = try model.embed(batch: texts)
+        XCTAssertEqual(one, two)
+    }
 }
