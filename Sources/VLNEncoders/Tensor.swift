@@ -4,8 +4,11 @@ import Foundation
 
 /// A dense `rows × columns` matrix of `Float`, row-major: element `(r, c)` is `values[r * columns + c]`.
 public struct Matrix: Sendable, Equatable {
+    /// Number of rows (≥ 0).
     public let rows: Int
+    /// Number of columns (≥ 0).
     public let columns: Int
+    /// The `rows · columns` elements, row after row.
     public var values: [Float]
 
     /// - Precondition: `rows, columns ≥ 0`.
@@ -125,10 +128,13 @@ public enum BLAS {
 ///
 /// Where `MatrixProducts.usesAMX` (Intel CPUs with AMX-BF16: Sapphire Rapids and later), the layer also keeps
 /// `Wᵀ` packed for AMX tiles and computes `x · Wᵀ` as bf16x3 (three bfloat16 products accumulated in fp32; see
-/// `MatrixProducts`) instead of fp32 `sgemm`: 2–2.5 × faster here, each output within about 2e-6 of Σ|xᵢ wᵢ| of the
-/// exact value (fp32 `sgemm`: about 1e-7). Each output row depends only on its own input row in both paths.
+/// `MatrixProducts`) instead of fp32 `sgemm`: about 3 × faster here (≈ 300 against ≈ 100 GFLOP/s on MiniLM's
+/// shapes), each output within about 2e-6 of Σ|xᵢ wᵢ| of the exact value (fp32 `sgemm`: about 1e-7). Each output row
+/// depends only on its own input row in both paths.
 public struct Linear: Sendable {
+    /// Input features per row (`in_features`).
     public let inputs: Int
+    /// Output features per row (`out_features`).
     public let outputs: Int
     /// `Wᵀ`, `inputs × outputs`, row-major.
     public let weightT: [Float]
