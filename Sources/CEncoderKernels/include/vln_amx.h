@@ -5,9 +5,9 @@
 //     A·B ≈ Ahi·Bhi + Ahi·Blo + Alo·Bhi
 // with bf16 × bf16 products exact in fp32 and fp32 accumulation (TDPBF16PS); the dropped term Alo·Blo and the
 // rounding of lo are ~2⁻¹⁶ of each product, against ~2⁻²⁴ for fp32 — the accuracy of fp32 accumulation over a few
-// hundred terms, at a fraction of the cost of fp32 FMAs. (The same 3-product split is what oneDNN calls the
-// "bf16x3" fp32 math mode; Henry, Tang & Heinecke, "Leveraging the bfloat16 artificial intelligence datatype for
-// higher-precision computations", ARITH 2019.)
+// hundred terms, at a fraction of the cost of fp32 FMAs. (Henry, Tang & Heinecke, "Leveraging the bfloat16
+// artificial intelligence datatype for higher-precision computations", ARITH 2019; the same 3-pass split is XLA's
+// BF16_BF16_F32_X3 dot algorithm, "bfloat16_3x" on TPUs.)
 //
 // Layouts: row-major, leading dimensions in elements. B is pre-packed once (weights) into VNNI tiles:
 // for each 32-column slab, for each 32-row k-block: hi tile of columns 0–15, hi tile 16–31, lo tile 0–15,
