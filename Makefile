@@ -11,7 +11,10 @@ build: setup
 	swift build -c release
 demo: build
 	@scripts/demo.sh
+# The encoder tests run a second time with every product in fp32 sgemm (VLNSIM_AMX=0), so that on CPUs with AMX
+# both paths are checked against the references.
 test: setup
 	swift test -c release
+	VLNSIM_AMX=0 swift test -c release --skip-build --filter VLNEncodersTests
 clean:
 	rm -rf .build out
