@@ -5,6 +5,7 @@ import Foundation
 public struct CameraIntrinsics: Equatable, Codable, Sendable {
     /// Image width and height, pixels.
     public var width: Int
+    /// Image height, pixels.
     public var height: Int
     /// Focal lengths and principal point, pixels (image x right, y down, origin at the top-left corner).
     public var fx: Float, fy: Float, cx: Float, cy: Float
@@ -55,6 +56,7 @@ public struct Camera: Equatable, Sendable {
     public var intrinsics: CameraIntrinsics
     /// Maps camera coordinates (OpenGL convention) to world coordinates.
     public var worldFromCamera: RigidTransform
+    /// From the pinhole parameters and the pose mapping camera coordinates (OpenGL axes) to world coordinates.
     public init(intrinsics: CameraIntrinsics, worldFromCamera: RigidTransform) {
         self.intrinsics = intrinsics; self.worldFromCamera = worldFromCamera
     }

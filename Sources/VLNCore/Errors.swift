@@ -11,6 +11,7 @@ public enum VLNError: Error, CustomStringConvertible, Equatable {
     /// A value given by the user (a pose, an argument) is unusable.
     case invalidValue(field: String, reason: String)
 
+    /// `path[:line][ (field)]: reason` for `badFile`, `path: reason` for `io`, `field: reason` for `invalidValue`.
     public var description: String {
         switch self {
         case let .badFile(path, line, field, reason):
@@ -25,6 +26,7 @@ public enum VLNError: Error, CustomStringConvertible, Equatable {
 }
 
 extension VLNError: LocalizedError {
+    /// The same text as `description`, so `localizedDescription` shows the file, line and field.
     public var errorDescription: String? { description }
 }
 

@@ -11,16 +11,20 @@ public typealias Vec3 = SIMD3<Float>
 /// A point in the horizontal XZ plane, metres (x = world x, y = world z).
 public typealias Vec2 = SIMD2<Float>
 
+/// Dot product `a · b`.
 @inlinable public func dot(_ a: Vec3, _ b: Vec3) -> Float { (a * b).sum() }
+/// Cross product `a × b` (right-handed).
 @inlinable public func cross(_ a: Vec3, _ b: Vec3) -> Vec3 {
     Vec3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
 }
 /// The z-component of the cross product of two plane vectors: twice the signed area of the triangle they span
 /// (positive when `b` is counter-clockwise from `a` in a frame with x right and y up).
 @inlinable public func cross<T: BinaryFloatingPoint & SIMDScalar>(_ a: SIMD2<T>, _ b: SIMD2<T>) -> T { a.x * b.y - a.y * b.x }
+/// Euclidean length `|a|`.
 @inlinable public func length(_ a: Vec3) -> Float { dot(a, a).squareRoot() }
 /// `a / |a|`; NaN components for the zero vector (callers check the length where it can be zero).
 @inlinable public func normalize(_ a: Vec3) -> Vec3 { a / length(a) }
+/// Euclidean distance `|a − b|`, metres for points.
 @inlinable public func distance(_ a: Vec3, _ b: Vec3) -> Float { length(a - b) }
 
 /// A unit quaternion `[x, y, z, w]` (Habitat's and VLN-CE's order; scalar last) describing a rotation.
@@ -73,12 +77,15 @@ public struct Quaternion: Equatable, Hashable, Codable, Sendable {
 
 /// A 3×3 matrix stored as three columns.
 public struct Mat3: Equatable, Sendable {
+    /// The three columns: `m * v = c0 · v.x + c1 · v.y + c2 · v.z`.
     public var c0: Vec3, c1: Vec3, c2: Vec3
+    /// From three columns.
     public init(columns c0: Vec3, _ c1: Vec3, _ c2: Vec3) { self.c0 = c0; self.c1 = c1; self.c2 = c2 }
     /// From rows, as a matrix is written on paper.
     public init(rows r0: Vec3, _ r1: Vec3, _ r2: Vec3) {
         self.init(columns: Vec3(r0.x, r1.x, r2.x), Vec3(r0.y, r1.y, r2.y), Vec3(r0.z, r1.z, r2.z))
     }
+    /// The identity matrix.
     public static let identity = Mat3(columns: Vec3(1, 0, 0), Vec3(0, 1, 0), Vec3(0, 0, 1))
 
     /// The rotation matrix of a (normalised on the way) quaternion.
@@ -90,34 +97,47 @@ public struct Mat3: Equatable, Sendable {
                   Vec3(2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)))
     }
 
+    /// The transposed matrix (the inverse when this is a rotation).
     public var transpose: Mat3 {
         Mat3(rows: c0, c1, c2)
     }
+    /// First row.
     public var row0: Vec3 { Vec3(c0.x, c1.x, c2.x) }
+    /// Second row.
     public var row1: Vec3 { Vec3(c0.y, c1.y, c2.y) }
+    /// Third row.
     public var row2: Vec3 { Vec3(c0.z, c1.z, c2.z) }
+    /// The determinant, `c0 · (c1 × c2)` (+1 for a rotation).
     public var determinant: Float { dot(c0, cross(c1, c2)) }
 
+    /// Matrix–vector product `m · v`.
     @inlinable public static func * (m: Mat3, v: Vec3) -> Vec3 { m.c0 * v.x + m.c1 * v.y + m.c2 * v.z }
+    /// Matrix product `a · b` (apply `b` first, then `a`).
     public static func * (a: Mat3, b: Mat3) -> Mat3 { Mat3(columns: a * b.c0, a * b.c1, a * b.c2) }
 }
 
 /// A rigid transform `p ↦ rotation · p + translation`. Name instances by the frames they map,
 /// e.g. `worldFromCamera` maps camera coordinates to world coordinates.
 public struct RigidTransform: Equatable, Sendable {
+    /// Rotation part, applied before the translation.
     public var rotation: Mat3
     /// Metres.
     public var translation: Vec3
 
+    /// From a rotation matrix and a translation (metres); the defaults give the identity.
     public init(rotation: Mat3 = .identity, translation: Vec3 = .zero) {
         self.rotation = rotation; self.translation = translation
     }
+    /// From a quaternion (normalised on the way, see `Mat3.init(_:)`) and a translation, metres.
     public init(rotation: Quaternion, translation: Vec3) { self.init(rotation: Mat3(rotation), translation: translation) }
+    /// The identity transform.
     public static let identity = RigidTransform()
 
+    /// Maps a point: `rotation · p + translation`.
     @inlinable public func apply(_ p: Vec3) -> Vec3 { rotation * p + translation }
     /// Rotates a direction (no translation).
     @inlinable public func applyToDirection(_ d: Vec3) -> Vec3 { rotation * d }
+    /// The inverse transform (`bFromA` for an `aFromB`), assuming `rotation` is orthonormal (it uses the transpose).
     public var inverse: RigidTransform {
         let rt = rotation.transpose
         return RigidTransform(rotation: rt, translation: -(rt * translation))
@@ -140,9 +160,11 @@ public struct RigidTransform: Equatable, Sendable {
 public struct AABB: Equatable, Sendable {
     /// Smallest and largest corner, metres.
     public var lower: Vec3, upper: Vec3
+    /// From the two corners, metres (not checked: `lower > upper` on an axis gives an empty box).
     public init(lower: Vec3, upper: Vec3) { self.lower = lower; self.upper = upper }
     /// The empty box (lower +∞, upper −∞): the identity of `formUnion`.
     public static let empty = AABB(lower: Vec3(repeating: .infinity), upper: Vec3(repeating: -.infinity))
+    /// Whether `lower > upper` on any axis (a single point, `lower == upper`, is not empty).
     public var isEmpty: Bool { any(lower .> upper) }
     /// `upper − lower`, metres (negative for the empty box).
     public var extent: Vec3 { upper - lower }
@@ -150,6 +172,7 @@ public struct AABB: Equatable, Sendable {
     public var center: Vec3 { (lower + upper) * 0.5 }
     /// Grows the box to contain `p` / `b`.
     public mutating func formUnion(_ p: Vec3) { lower = pointwiseMin(lower, p); upper = pointwiseMax(upper, p) }
+    /// Grows the box to contain the box `b` (an empty `b` leaves it unchanged).
     public mutating func formUnion(_ b: AABB) { lower = pointwiseMin(lower, b.lower); upper = pointwiseMax(upper, b.upper) }
     /// Whether `p` lies in the closed box.
     public func contains(_ p: Vec3) -> Bool { all(p .>= lower) && all(p .<= upper) }

@@ -2,8 +2,11 @@
 public struct RGB8: Equatable, Hashable, Sendable {
     /// Red, green, blue, 0…255 (sRGB as stored in image files).
     public var r: UInt8, g: UInt8, b: UInt8
+    /// From red, green and blue, 0…255.
     public init(_ r: UInt8, _ g: UInt8, _ b: UInt8) { self.r = r; self.g = g; self.b = b }
+    /// Black, (0, 0, 0).
     public static let black = RGB8(0, 0, 0)
+    /// White, (255, 255, 255).
     public static let white = RGB8(255, 255, 255)
     /// From components in [0, 1] (clamped).
     public init(unit c: Vec3) {
@@ -21,6 +24,7 @@ public struct RGB8: Equatable, Hashable, Sendable {
 public struct Image<Pixel>: Sendable where Pixel: Sendable {
     /// Size in pixels.
     public let width: Int
+    /// Number of rows.
     public let height: Int
     /// Row-major pixels, `width · height` of them.
     public var pixels: [Pixel]
@@ -37,10 +41,12 @@ public struct Image<Pixel>: Sendable where Pixel: Sendable {
         self.width = width; self.height = height; self.pixels = pixels
     }
 
+    /// The pixel at column `x`, row `y`. - Precondition: `contains(x: x, y: y)` (only the flat index is checked).
     @inlinable public subscript(x: Int, y: Int) -> Pixel {
         get { pixels[y * width + x] }
         set { pixels[y * width + x] = newValue }
     }
+    /// Whether `(x, y)` is inside the image: `0 ≤ x < width` and `0 ≤ y < height`.
     @inlinable public func contains(x: Int, y: Int) -> Bool { x >= 0 && y >= 0 && x < width && y < height }
 }
 

@@ -9,6 +9,7 @@ import Foundation
 public struct NPYArray: Sendable {
     /// Element type, by its NumPy `descr`.
     public enum DType: String, Sendable, CaseIterable {
+        /// Little-endian float32, float64, uint16, uint32, int32, int64; the raw value is the NumPy `descr`.
         case float32 = "<f4", float64 = "<f8", uint16 = "<u2", uint32 = "<u4", int32 = "<i4", int64 = "<i8"
         /// Bytes per element.
         public var size: Int {
@@ -22,6 +23,7 @@ public struct NPYArray: Sendable {
 
     /// Array shape, outermost first (C order); `[]` for a scalar.
     public let shape: [Int]
+    /// Element type (the header's `descr`).
     public let dtype: DType
     /// The raw little-endian element bytes, `count · dtype.size` of them.
     public let data: Data

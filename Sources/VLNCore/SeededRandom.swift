@@ -2,7 +2,9 @@
 /// every platform (Swift's `SystemRandomNumberGenerator` is not seedable). Steele, Lea & Flood 2014.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
+    /// A generator whose sequence is fixed by `seed` (any value, including 0).
     public init(seed: UInt64) { state = seed }
+    /// The next 64 uniformly distributed bits (the SplitMix64 step).
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

@@ -17,6 +17,7 @@ public protocol TextEncoder: Sendable {
 }
 
 extension TextEncoder {
+    /// Default: `embed(_:)` on each text in turn.
     public func embed(batch texts: [String]) throws -> [[Float]] { try texts.map(embed) }
 }
 
@@ -27,8 +28,11 @@ extension TextEncoder {
 /// A patch covers `image.width / patchesWide × image.height / patchesHigh` pixels of the image it came from
 /// (the encoder's stride; MobileNetV2: 32 pixels).
 public struct FeatureMap: Sendable, Equatable {
+    /// Rows of patches.
     public let patchesHigh: Int
+    /// Columns of patches.
     public let patchesWide: Int
+    /// Values per patch feature.
     public let channels: Int
     /// `patchesHigh · patchesWide · channels` values, layout as above.
     public var values: [Float]
@@ -70,6 +74,7 @@ public struct FeatureMapInput: Sendable {
     /// Instance ids, same size as `rgb` (0 = none); `nil` for real images.
     public var instanceIDs: InstanceImage?
 
+    /// From a colour image and, in simulation, its instance ids (the sizes are not checked here).
     public init(rgb: RGBImage, instanceIDs: InstanceImage? = nil) {
         self.rgb = rgb; self.instanceIDs = instanceIDs
     }

@@ -24,6 +24,7 @@ public struct GroundTruthSemanticEncoder: FeatureMapEncoder {
     public let seed: UInt64
     /// Category → embedding (`channels` values).
     public let embeddings: [String: [Float]]
+    /// Length of every patch feature: the text encoder's embedding length.
     public let channels: Int
 
     /// - Parameters:

@@ -23,11 +23,13 @@ final class MobileNetV2WorkspacePool: @unchecked Sendable {
 /// normalised with ImageNet's mean and std, and run through the network; the map is
 /// `H' / 32 × W' / 32 × 1280` for the resized `H' × W'`, channels last.
 public struct MobileNetV2Encoder: FeatureMapEncoder {
+    /// The network that computes the feature map.
     public let network: MobileNetV2
     /// The resized frame's shorter side (see `ImageNetPreprocessing.patchGrid`); `nil` keeps the frame's scale.
     public let shorterSide: Int?
     let pool = MobileNetV2WorkspacePool()
 
+    /// 1280 (`MobileNetV2.featureChannels`).
     public var channels: Int { MobileNetV2.featureChannels }
 
     /// - Precondition: `shorterSide ≥ 1` when given.
@@ -62,10 +64,12 @@ public struct MobileNetV2Encoder: FeatureMapEncoder {
 /// stored there (safetensors, `class_embeddings` 1000 × dimension, with the text encoder's name and a hash of the
 /// names in its metadata; a stale or unreadable cache is recomputed).
 public struct ImageNetLanguageBridge: FeatureMapEncoder {
+    /// The MobileNetV2 encoder whose per-patch features are classified.
     public let images: MobileNetV2Encoder
     /// `1000 × channels`, row `k` the L2-normalised embedding of `ImageNetClasses.names[k]`, row-major.
     public let classEmbeddings: Matrix
 
+    /// The text encoder's embedding length (384 with all-MiniLM-L6-v2).
     public var channels: Int { classEmbeddings.columns }
 
     /// Loads MobileNetV2 and all-MiniLM-L6-v2 from the model cache; the class-name embeddings are cached in

@@ -6,8 +6,11 @@ import VLNCore
 /// The input layout of `MobileNetV2`; torchvision's preprocessed tensors (`.npy`, shape `1 × 3 × H × W`) load as
 /// they are.
 public struct ImageTensor: Sendable, Equatable {
+    /// Number of planes (3 for RGB).
     public let channels: Int
+    /// Rows, pixels.
     public let height: Int
+    /// Columns, pixels.
     public let width: Int
     /// `channels · height · width` values, layout as above.
     public var values: [Float]

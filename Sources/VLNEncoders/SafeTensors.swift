@@ -14,8 +14,11 @@ import VLNCore
 public struct SafeTensors: Sendable {
     /// Element types of the format. `floats(_:)` converts the numeric ones to `Float`.
     public enum DType: String, Sendable, CaseIterable {
+        /// Booleans, 8-bit integers and the two 8-bit float formats (1 byte each); the raw value is the header's `dtype`.
         case bool = "BOOL", uint8 = "U8", int8 = "I8", float8E5M2 = "F8_E5M2", float8E4M3 = "F8_E4M3"
+        /// 16-bit integers, IEEE half and bfloat16 (2 bytes each).
         case int16 = "I16", uint16 = "U16", float16 = "F16", bfloat16 = "BF16"
+        /// 32- and 64-bit integers and floats (4 or 8 bytes each).
         case int32 = "I32", uint32 = "U32", float32 = "F32", float64 = "F64", int64 = "I64", uint64 = "U64"
 
         /// Bytes per element.
@@ -31,7 +34,9 @@ public struct SafeTensors: Sendable {
 
     /// One tensor's header entry.
     public struct TensorInfo: Sendable, Equatable {
+        /// Key of the entry in the header.
         public let name: String
+        /// Element type (the entry's `dtype`).
         public let dtype: DType
         /// Shape, outermost first (C order); `[]` for a scalar.
         public let shape: [Int]

@@ -18,6 +18,7 @@ public struct WordPieceTokenizer: Sendable {
     public let vocabulary: [String: Int32]
     /// Id → piece.
     public let pieces: [String]
+    /// Ids of `[CLS]`, `[SEP]` and `[UNK]` in the vocabulary.
     public let clsID: Int32, sepID: Int32, unknownID: Int32
     /// Longest output, `[CLS]` and `[SEP]` included (sentence-transformers' `max_seq_length`; 256 for
     /// all-MiniLM-L6-v2).

@@ -4,20 +4,26 @@ import VLNCore
 
 /// An 8-bit RGBA colour (straight alpha).
 public struct RGBA8: Equatable, Hashable, Sendable {
+    /// Red, green, blue and alpha, 0…255 (alpha 255 = opaque).
     public var r: UInt8, g: UInt8, b: UInt8, a: UInt8
+    /// From red, green, blue and alpha, 0…255.
     public init(_ r: UInt8, _ g: UInt8, _ b: UInt8, _ a: UInt8) { self.r = r; self.g = g; self.b = b; self.a = a }
 }
 
 /// A decoded image file as stored: `height × width` pixels of `channels` interleaved samples, row-major.
 /// 8-bit files fill `samples8`; 16-bit files fill `samples16` (host byte order).
 public struct DecodedImage: Sendable {
+    /// Columns, pixels.
     public var width: Int
+    /// Rows, pixels.
     public var height: Int
     /// 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA.
     public var channels: Int
     /// 8 or 16.
     public var bitDepth: Int
+    /// `height · width · channels` interleaved samples of an 8-bit file; empty for a 16-bit file.
     public var samples8: [UInt8]
+    /// `height · width · channels` interleaved samples of a 16-bit file (host byte order); empty for an 8-bit file.
     public var samples16: [UInt16]
 
     /// The image as 8-bit RGB: gray is replicated, alpha dropped, 16-bit samples scaled by 255/65535.

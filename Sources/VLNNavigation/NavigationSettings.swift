@@ -25,6 +25,7 @@ public struct NavigationSettings: Equatable, Sendable {
     /// `isNavigable(p)` also requires `|p.y − floor height| ≤ maxYDelta`, metres (Habitat's `max_y_delta`).
     public var maxYDelta: Float = 0.5
 
+    /// Settings with the given values (metres, cells for `floorHoleClosing`); call `validate()` on values from users.
     public init(agentRadius: Float = 0.1, agentHeight: Float = 1.5, cellSize: Float = 0.05, maxClimb: Float = 0.2,
                 floorMinNormalY: Float = 0.9, floorHoleClosing: Int = 2, maxSnapDistance: Float = 1.0,
                 maxYDelta: Float = 0.5) {

@@ -4,8 +4,11 @@ import VLNCore
 /// floor; `axisU`, `axisV` span the plane (`axisU × axisV = up`, a right-handed frame), so a world point `p` maps to
 /// map coordinates `(dot(p, axisU), dot(p, axisV))` metres and height `dot(p, up)`.
 public struct GroundPlane: Sendable, Equatable {
+    /// Unit normal of the plane, pointing away from the floor (world frame).
     public var up: Vec3
+    /// First unit axis in the plane: map coordinate `u = dot(p, axisU)`, metres.
     public var axisU: Vec3
+    /// Second unit axis in the plane, `up × axisU`: map coordinate `v = dot(p, axisV)`, metres.
     public var axisV: Vec3
     /// How the plane was chosen, in words (for `rgbd info`/`fuse` output).
     public var source: String

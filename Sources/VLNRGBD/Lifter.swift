@@ -24,6 +24,7 @@ public final class Lifter {
     private var rayY: [Float] = []
     private var rayIntrinsics: CameraIntrinsics?
 
+    /// An empty lifter; its buffers grow with the first frame.
     public init() {
         positionStore = .allocate(capacity: 1); colorStore = .allocate(capacity: 1); pixelStore = .allocate(capacity: 1)
     }

@@ -9,10 +9,15 @@ import VLNCore
 /// - `intrinsics`: pinhole of the depth camera, pixels, pixel centres at integer + 0.5 (`CameraIntrinsics`).
 /// - `timestamp`: seconds, when the format records one (TUM), else nil.
 public struct RGBDFrame: Sendable {
+    /// Colour, `height × width` 8-bit RGB, registered to `depth`.
     public var color: RGBImage
+    /// Z-depth, metres, `height × width`; 0 = invalid.
     public var depth: DepthImage
+    /// Pose: OpenGL camera → the recording's world frame, metres.
     public var worldFromCamera: RigidTransform
+    /// Pinhole of the depth camera, pixels (pixel centres at integer + 0.5).
     public var intrinsics: CameraIntrinsics
+    /// Seconds, when the format records one (TUM); else nil.
     public var timestamp: Double?
 
     /// - Precondition: colour, depth and intrinsics have the same size.

@@ -11,8 +11,10 @@ public struct RGBDFusion: Sendable {
     public var stride: Int
     /// Keep depths `minDepth < d ≤ maxDepth`, metres.
     public var minDepth: Float
+    /// Largest depth kept, metres (inclusive); unbounded by default.
     public var maxDepth: Float
 
+    /// Options with the given values (metres, pixels for `stride`); call `validate()` on values from users.
     public init(voxelSize: Float = 0.05, stride: Int = 1, minDepth: Float = 0, maxDepth: Float = .greatestFiniteMagnitude) {
         self.voxelSize = voxelSize; self.stride = stride; self.minDepth = minDepth; self.maxDepth = maxDepth
     }

@@ -14,6 +14,7 @@ public struct RGBDLoadOptions: Sendable {
     /// where tracking was lost) instead of failing the load. A pose that is finite but not rigid is still an error.
     public var skipInvalidPoses = false
 
+    /// Options with the given values; by default no intrinsics override, a 0.02 s tolerance, and invalid poses are errors.
     public init(intrinsics: CameraIntrinsics? = nil, timestampTolerance: Double = 0.02, skipInvalidPoses: Bool = false) {
         self.intrinsics = intrinsics; self.timestampTolerance = timestampTolerance; self.skipInvalidPoses = skipInvalidPoses
     }
@@ -40,11 +41,13 @@ public struct RGBDSequence: Sendable {
         public var worldFromCamera: RigidTransform
         /// Seconds, when the format records it.
         public var timestamp: Double?
+        /// An entry from its two image paths, its pose (project convention) and, optionally, its timestamp in seconds.
         public init(colorPath: String, depthPath: String, worldFromCamera: RigidTransform, timestamp: Double? = nil) {
             self.colorPath = colorPath; self.depthPath = depthPath; self.worldFromCamera = worldFromCamera; self.timestamp = timestamp
         }
     }
 
+    /// The dataset format the sequence was read as.
     public let format: RGBDFormat
     /// The folder the sequence was read from.
     public let root: String
@@ -76,6 +79,7 @@ public struct RGBDSequence: Sendable {
         self.entries = entries; self.colorIntrinsics = colorIntrinsics; self.gravity = gravity; self.notes = notes
     }
 
+    /// Number of frames.
     public var count: Int { entries.count }
     /// The poses of every frame (no image is read).
     public var poses: [RigidTransform] { entries.map(\.worldFromCamera) }

@@ -2,7 +2,9 @@ import VLNCore
 
 /// What `vlnsim rgbd info` prints about a sequence.
 public struct RGBDSequenceSummary: Sendable {
+    /// The sequence's dataset format.
     public var format: RGBDFormat
+    /// Number of frames in the sequence.
     public var frameCount: Int
     /// Depth camera intrinsics (project convention: pixel centres at integer + 0.5).
     public var intrinsics: CameraIntrinsics
@@ -18,6 +20,7 @@ public struct RGBDSequenceSummary: Sendable {
     public var trajectoryLength: Float
     /// Last minus first timestamp, seconds; nil without timestamps.
     public var duration: Double?
+    /// The loader's notes (`RGBDSequence.notes`).
     public var notes: [String]
 }
 

@@ -20,7 +20,9 @@ import VLNImage
 /// The writer writes into `folder` directly; for all-or-nothing output, point it into a staging folder
 /// (vlnsim's `OutputFolder`).
 public final class RGBDSequenceWriter {
+    /// The format written: `.sevenScenes` or `.tum`.
     public let format: RGBDFormat
+    /// The folder the files go into.
     public let folder: String
     /// Frames per second for frames without a timestamp (TUM).
     public let frameRate: Double

@@ -12,6 +12,7 @@ public struct RayHit: Equatable, Sendable {
     /// `(a, b, c)` in the mesh's winding order.
     public var u: Float, v: Float
 
+    /// From the ray parameter, the triangle index and the barycentric `u`, `v` of the hit.
     public init(t: Float, triangleIndex: Int, u: Float, v: Float) {
         self.t = t; self.triangleIndex = triangleIndex; self.u = u; self.v = v
     }

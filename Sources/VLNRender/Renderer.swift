@@ -11,6 +11,7 @@ public struct RenderedFrame: Equatable, Sendable {
     /// The scene's instance id seen at each pixel; 0 where nothing (or geometry of no instance) is hit.
     public var instanceIds: InstanceImage
 
+    /// From the three images (the same size is not checked here).
     public init(rgb: RGBImage, depth: DepthImage, instanceIds: InstanceImage) {
         self.rgb = rgb; self.depth = depth; self.instanceIds = instanceIds
     }

@@ -8,6 +8,7 @@ public struct LabelSet: Equatable, Sendable {
     /// Label id → name in plain words ("floor mat", "night stand").
     public var names: [UInt16: String]
 
+    /// From a set name and its id → name table.
     public init(name: String, names: [UInt16: String]) { self.name = name; self.names = names }
 
     /// Where the NYU40 names are read from, inside the data directory.

@@ -14,13 +14,17 @@ import VLNCore
 public enum PLY {
     /// The body encoding named on the header's `format` line.
     public enum Format: String, Sendable {
+        /// Whitespace-separated text values, one element record per line.
         case ascii
+        /// Packed binary records, little-endian (the format `PLY.write` produces).
         case binaryLittleEndian = "binary_little_endian"
+        /// Packed binary records, big-endian.
         case binaryBigEndian = "binary_big_endian"
     }
 
     /// A PLY scalar type.
     public enum ScalarType: Sendable {
+        /// Signed and unsigned 8/16/32-bit integers (`char uchar short ushort int uint`), IEEE `float` and `double`.
         case int8, uint8, int16, uint16, int32, uint32, float32, float64
 
         /// From a type name or alias; nil if unknown.
@@ -48,12 +52,15 @@ public enum PLY {
             }
         }
 
+        /// Whether this is `float` or `double` (not allowed as a list's count type).
         public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
     }
 
     /// One property of an element: a scalar, or a list (`countType` set) of `type` values.
     public struct Property: Sendable {
+        /// Property name, e.g. `x`, `red`, `vertex_indices`.
         public var name: String
+        /// Type of the value (of each entry, for a list).
         public var type: ScalarType
         /// The type of the list length, for list properties; nil for scalars.
         public var countType: ScalarType?
@@ -61,8 +68,11 @@ public enum PLY {
 
     /// One element declared in the header (`element <name> <count>`).
     public struct Element: Sendable {
+        /// Element name, e.g. `vertex` or `face`.
         public var name: String
+        /// Number of records in the body (≥ 0).
         public var count: Int
+        /// The element's properties, in record order.
         public var properties: [Property]
         /// Bytes per record in a binary body when every property is a scalar; nil when there are lists.
         public var fixedStride: Int? {
@@ -74,8 +84,11 @@ public enum PLY {
 
     /// A parsed header.
     public struct Header: Sendable {
+        /// Body encoding, from the `format` line (version 1.0 only).
         public var format: Format
+        /// Elements in declaration order (the order of the body).
         public var elements: [Element]
+        /// Text of the `comment` and `obj_info` lines, without the keyword.
         public var comments: [String]
         /// Byte offset of the body (just after the `end_header` line).
         public var bodyOffset: Int
@@ -181,6 +194,7 @@ public enum PLY {
 public struct PLYData: Sendable {
     /// Vertex positions (file frame; metres for every format the project reads).
     public var positions: [Vec3] = []
+    /// Per-vertex colour (`red green blue` or an accepted alias; float values 0–1 scaled to 0–255).
     public var colors: [RGB8]? = nil
     /// Per-vertex semantic label id (`label`).
     public var semanticLabels: [UInt16]? = nil
@@ -195,6 +209,7 @@ public struct PLYData: Sendable {
     /// The header's `comment` and `obj_info` lines.
     public var comments: [String] = []
 
+    /// Empty data (no vertices, no faces).
     public init() {}
 
     /// Whether the file has a face element (then it is a mesh, else a point cloud).

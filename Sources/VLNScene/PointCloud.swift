@@ -15,6 +15,8 @@ public struct PointCloud: Sendable {
     /// about 2–5 cm apart.
     public var pointRadius: Float
 
+    /// From positions (metres) and optional per-point arrays: missing colours are grey (200, 200, 200), missing labels and
+    /// instances 0. - Precondition: every given array has `positions.count` entries.
     public init(positions: [Vec3] = [], colors: [RGB8]? = nil, semanticLabels: [UInt16]? = nil,
                 instanceIds: [UInt32]? = nil, pointRadius: Float = 0.03) {
         self.positions = positions
@@ -28,6 +30,7 @@ public struct PointCloud: Sendable {
 
     /// Number of points.
     public var count: Int { positions.count }
+    /// Whether there are no points.
     public var isEmpty: Bool { positions.isEmpty }
 
     /// Axis-aligned bounds of the positions, metres (`AABB.empty` for no points).

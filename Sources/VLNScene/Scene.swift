@@ -6,6 +6,7 @@ public struct InstanceInfo: Equatable, Codable, Sendable {
     public var id: UInt32
     /// Semantic category in plain words ("bed", "kitchen counter", "wall", "floor").
     public var category: String
+    /// From an id (≥ 1 for an instance; not checked here) and a category.
     public init(id: UInt32, category: String) { self.id = id; self.category = category }
 }
 
@@ -15,6 +16,7 @@ public struct Region: Equatable, Codable, Sendable {
     public var label: String
     /// Footprint polygon in the XZ plane, metres, `[x, z]` pairs, either winding.
     public var footprint: [Vec2]
+    /// From a label and a footprint polygon of XZ points, metres.
     public init(label: String, footprint: [Vec2]) { self.label = label; self.footprint = footprint }
 
     /// Whether the XZ point `p` lies inside the footprint (even–odd rule).
@@ -56,6 +58,7 @@ public struct Scene: Sendable {
     /// Where the scene came from (dataset, generator and seed, licence), free text.
     public var provenance: String
 
+    /// A scene from its parts; by default empty, with `"floor"` as the only walkable category.
     public init(name: String, mesh: TriangleMesh = TriangleMesh(), points: PointCloud = PointCloud(),
                 instances: [UInt32: InstanceInfo] = [:], regions: [Region] = [], labelNames: [UInt16: String] = [:],
                 floorCategories: Set<String> = ["floor"], provenance: String = "") {

@@ -17,7 +17,9 @@ import VLNCore
 /// Required: `format`, `version`, `name`, and at least one of `meshes` / `point_clouds` (each entry's `path`).
 /// `$DATA` in a path stands for the data directory (see `DataPath`).
 public struct SceneManifest: Codable, Equatable, Sendable {
+    /// The `format` value every manifest must carry.
     public static let formatName = "vlnsim-scene"
+    /// The schema `version` this build reads and writes.
     public static let currentVersion = 1
 
     /// A geometry file: a mesh (OBJ or PLY with faces) or a point cloud (PLY).
@@ -28,6 +30,7 @@ public struct SceneManifest: Codable, Equatable, Sendable {
         public var labelSet: String?
         /// Splat radius for point clouds, metres (default 0.03).
         public var pointRadius: Float?
+        /// A geometry entry; nil fields are left out of the JSON.
         public init(path: String, labelSet: String? = nil, pointRadius: Float? = nil) {
             self.path = path; self.labelSet = labelSet; self.pointRadius = pointRadius
         }
@@ -36,24 +39,34 @@ public struct SceneManifest: Codable, Equatable, Sendable {
 
     /// A labelled region; `footprint` is a polygon of `[x, z]` pairs, metres.
     public struct RegionEntry: Codable, Equatable, Sendable {
+        /// Region label (`label`), e.g. "kitchen".
         public var label: String
+        /// Footprint polygon (`footprint`), at least 3 `[x, z]` points in the world XZ plane, metres.
         public var footprint: [[Float]]
+        /// A region entry from its label and `[x, z]` points, metres.
         public init(label: String, footprint: [[Float]]) { self.label = label; self.footprint = footprint }
     }
 
+    /// The `navigable` object: what counts as walkable floor. Without it a scene's floor categories are `["floor"]`.
     public struct Navigable: Codable, Equatable, Sendable {
         /// Categories (instance categories or label names) whose upward surfaces are walkable floor.
         public var floorCategories: [String]
+        /// From the floor categories (written as `floor_categories`).
         public init(floorCategories: [String]) { self.floorCategories = floorCategories }
         enum CodingKeys: String, CodingKey { case floorCategories = "floor_categories" }
     }
 
     /// Where the scene came from.
     public struct Provenance: Codable, Equatable, Sendable {
+        /// `source`: where the data comes from (dataset, URL, or the generator and seed), free text.
         public var source: String?
+        /// `license`: the licence or terms of use of the data, free text.
         public var license: String?
+        /// `generator`: how the files were produced (converter, generator), free text.
         public var generator: String?
+        /// `seed`: the seed of a procedural generator, when there is one.
         public var seed: UInt64?
+        /// Provenance from its fields; nil fields are left out of the JSON.
         public init(source: String? = nil, license: String? = nil, generator: String? = nil, seed: UInt64? = nil) {
             self.source = source; self.license = license; self.generator = generator; self.seed = seed
         }
@@ -77,17 +90,28 @@ public struct SceneManifest: Codable, Equatable, Sendable {
         }
     }
 
+    /// `format`: must be `formatName` ("vlnsim-scene"); required.
     public var format: String
+    /// `version`: the schema version, `currentVersion` (1); required.
     public var version: Int
+    /// `name`: the scene's short identifier (`Scene.name`); required.
     public var name: String
+    /// `up_axis`: the up axis of the geometry files, `"y"` (default) or `"z"`; converted to Y-up at load.
     public var upAxis: UpAxis
+    /// `meshes`: triangle-mesh files (OBJ, or PLY with faces), loaded in order; default none.
     public var meshes: [Geometry]
+    /// `point_clouds`: point-cloud files (PLY), loaded after the meshes; default none.
     public var pointClouds: [Geometry]
+    /// `instances`: id (≥ 1, unique) and category; overrides or adds to the categories from the geometry; default none.
     public var instances: [InstanceInfo]
+    /// `regions`: labelled room footprints; default none.
     public var regions: [RegionEntry]
+    /// `navigable`: the floor categories; nil (absent) means `["floor"]`.
     public var navigable: Navigable?
+    /// `provenance`: where the scene came from; optional.
     public var provenance: Provenance?
 
+    /// A manifest of the current `format` and `version`; `read(path:)`, not this, checks that it has geometry.
     public init(name: String, upAxis: UpAxis = .y, meshes: [Geometry] = [], pointClouds: [Geometry] = [],
                 instances: [InstanceInfo] = [], regions: [RegionEntry] = [], navigable: Navigable? = nil,
                 provenance: Provenance? = nil) {
@@ -101,6 +125,8 @@ public struct SceneManifest: Codable, Equatable, Sendable {
              navigable, provenance
     }
 
+    /// Decodes the snake_case JSON; optional fields take their defaults (`up_axis` "y", empty lists, nil).
+    /// Checks only types; `read(path:)` checks the format, version and values.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         format = try c.decode(String.self, forKey: .format)
@@ -115,6 +141,7 @@ public struct SceneManifest: Codable, Equatable, Sendable {
         provenance = try c.decodeIfPresent(Provenance.self, forKey: .provenance)
     }
 
+    /// Encodes the snake_case JSON, leaving out empty lists and nil objects (`up_axis` is always written).
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(format, forKey: .format)

@@ -14,6 +14,8 @@ public struct TriangleMesh: Sendable {
     /// Albedo of each triangle (same count as `triangles`).
     public var triangleColors: [RGB8]
 
+    /// From vertices (metres) and triangles; missing instance ids are 0 and missing colours grey (200, 200, 200).
+    /// - Precondition: given per-triangle arrays have `triangles.count` entries (indices are not checked here).
     public init(vertices: [Vec3] = [], triangles: [SIMD3<UInt32>] = [], triangleInstanceIds: [UInt32]? = nil,
                 triangleColors: [RGB8]? = nil) {
         self.vertices = vertices
@@ -23,7 +25,9 @@ public struct TriangleMesh: Sendable {
         precondition(self.triangleInstanceIds.count == triangles.count && self.triangleColors.count == triangles.count)
     }
 
+    /// Number of triangles.
     public var triangleCount: Int { triangles.count }
+    /// Whether there are no triangles (vertices alone do not count).
     public var isEmpty: Bool { triangles.isEmpty }
 
     /// The three corners of triangle `i`.
@@ -40,6 +44,7 @@ public struct TriangleMesh: Sendable {
         return l > 0 ? n / l : .zero
     }
 
+    /// Axis-aligned bounds of all vertices (referenced or not), metres; `AABB.empty` for no vertices.
     public var bounds: AABB {
         var b = AABB.empty
         for v in vertices { b.formUnion(v) }

@@ -5,9 +5,13 @@ import VLNNavigation
 /// The VLN-CE action space (Krantz et al. 2020, "Beyond the Nav-Graph"): STOP, MOVE_FORWARD 0.25 m,
 /// TURN_LEFT 15°, TURN_RIGHT 15°. Raw values are VLN-CE's action names.
 public enum AgentAction: String, Codable, CaseIterable, Sendable {
+    /// End the episode; the agent does not move.
     case stop = "STOP"
+    /// Step `AgentSettings.forwardStep` (0.25 m) along the heading, sliding along or stopping at obstacles.
     case moveForward = "MOVE_FORWARD"
+    /// Turn in place by `AgentSettings.turnAngle` (15°) to the left (heading increases).
     case turnLeft = "TURN_LEFT"
+    /// Turn in place by `AgentSettings.turnAngle` (15°) to the right (heading decreases).
     case turnRight = "TURN_RIGHT"
 
     /// VLN-CE's integer action ids (STOP 0, MOVE_FORWARD 1, TURN_LEFT 2, TURN_RIGHT 3).
@@ -53,7 +57,9 @@ public struct AgentState: Equatable, Sendable {
     /// Rotation about +Y, radians; 0 faces −Z, positive turns left (Habitat).
     public var heading: Float
 
+    /// From a position (world frame, metres) and a heading (radians, as stored; not wrapped).
     public init(position: Vec3, heading: Float) { self.position = position; self.heading = heading }
+    /// From a position and a rotation (e.g. VLN-CE's `start_rotation`), keeping only its heading about +Y.
     public init(position: Vec3, rotation: Quaternion) { self.init(position: position, heading: rotation.heading) }
 
     /// The rotation as a quaternion `[x, y, z, w]` about +Y.
@@ -75,6 +81,7 @@ public struct AgentSettings: Equatable, Sendable {
     /// Agent radius and height, grid resolution.
     public var navigation = NavigationSettings()
 
+    /// VLN-CE's defaults (the values above).
     public init() {}
 
     /// - Throws: `VLNError.invalidValue` naming the field.

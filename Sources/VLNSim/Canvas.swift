@@ -15,7 +15,9 @@ public struct Canvas: Sendable {
     /// The image drawn into.
     public var image: RGBImage
 
+    /// Image width, pixels.
     public var width: Int { image.width }
+    /// Image height, pixels.
     public var height: Int { image.height }
 
     /// Wraps an existing image.

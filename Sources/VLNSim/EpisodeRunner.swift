@@ -4,6 +4,7 @@ import VLNNavigation
 
 /// One row of `trajectory.json`: the agent's state after `step` actions.
 public struct TrajectoryStep: Codable, Equatable, Sendable {
+    /// Number of actions taken so far (0 = the start state).
     public var step: Int
     /// The action that led to this state (nil for the start, step 0), as VLN-CE names it.
     public var action: String?

@@ -11,19 +11,25 @@ import VLNScene
 /// everything) are left out. The camera path is drawn in orange, with the first camera blue, the last red, and the
 /// viewing direction of every n-th frame as a short arrow.
 public struct FusedCloudMap {
+    /// The fused points (world frame of the recording, metres), drawn in their own colours.
     public var cloud: PointCloud
     /// `worldFromCamera` (OpenGL) per frame, in order.
     public var cameraPoses: [RigidTransform]
+    /// The plane the points and cameras are projected onto.
     public var plane: GroundPlane
     /// Metres above the highest camera beyond which points are not drawn.
     public var ceilingMargin: Float = 0.5
     /// The longer side of the drawing area, pixels.
     public var size: Int = 800
 
+    /// The camera path: orange.
     public static let pathColor = RGB8(255, 140, 0)
+    /// The first camera: blue.
     public static let startColor = RGB8(0, 0, 200)
+    /// The last camera: red.
     public static let endColor = RGB8(200, 0, 0)
 
+    /// A map of `cloud` and the camera path of `cameraPoses` projected onto `plane`, default `ceilingMargin` and `size`.
     public init(cloud: PointCloud, cameraPoses: [RigidTransform], plane: GroundPlane) {
         self.cloud = cloud; self.cameraPoses = cameraPoses; self.plane = plane
     }

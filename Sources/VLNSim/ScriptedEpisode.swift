@@ -42,6 +42,7 @@ public struct ScriptedEpisode: Sendable {
     /// Scene edits at given steps.
     public var events: [SceneEvent]
 
+    /// An episode from its parts; see the properties for what nil means.
     public init(scene: String? = nil, start: AgentState? = nil, goal: NavigationGoal? = nil, instruction: String? = nil,
                 actions: [AgentAction], events: [SceneEvent] = []) {
         self.scene = scene; self.start = start; self.goal = goal; self.instruction = instruction

@@ -6,10 +6,12 @@ import VLNNavigation
 /// the geodesic shortest path to the goal and moves forward, and calls STOP once the goal is within
 /// `stopDistance` (geodesic). It recomputes the path every step, so it follows a changing scene.
 public struct ShortestPathFollower: Sendable {
+    /// Goal position, world frame, metres.
     public var goal: Vec3
     /// Metres; VLN-CE's oracle stops within 0.25 m… 3 m depending on the task; default one forward step.
     public var stopDistance: Float
 
+    /// A follower towards `goal` that stops within `stopDistance` metres (geodesic).
     public init(goal: Vec3, stopDistance: Float = 0.25) { self.goal = goal; self.stopDistance = stopDistance }
 
     /// The next action for an agent in `state`, or STOP when the goal is reached or unreachable.

@@ -39,6 +39,7 @@ public struct SceneEvent: Equatable, Sendable {
     public var step: Int
     /// What changes.
     public var edit: SceneEdit
+    /// `edit`, applied before action number `step` (0-based).
     public init(step: Int, edit: SceneEdit) { self.step = step; self.edit = edit }
 }
 

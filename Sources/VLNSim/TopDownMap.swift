@@ -21,12 +21,19 @@ public struct TopDownMap {
     /// Cell colours (Habitat's `maps.py` where it has one): no floor, navigable, floor within the agent radius of
     /// an obstacle or edge, obstacle; then the episode's marks: start, goal, shortest path, path taken, scene events.
     public static let outsideColor = RGB8(255, 255, 255)
+    /// Navigable cells: grey 150 (Habitat's valid points).
     public static let navigableColor = RGB8(150, 150, 150)
+    /// Floor cells that are not navigable (within the agent radius of an obstacle or edge): light grey 200.
     public static let floorColor = RGB8(200, 200, 200)
+    /// Obstacle cells: dark grey 50.
     public static let obstacleColor = RGB8(50, 50, 50)
+    /// The start position and heading: blue.
     public static let sourceColor = RGB8(0, 0, 200)
+    /// The goal and its success radius: red.
     public static let targetColor = RGB8(200, 0, 0)
+    /// The geodesic shortest path from the start to the goal: green.
     public static let shortestPathColor = RGB8(0, 200, 0)
+    /// The path the agent took: orange.
     public static let pathColor = RGB8(255, 140, 0)
 
     /// Categories drawn as structure, not labelled as objects.

@@ -54,8 +54,11 @@ public func requireModelFile(_ relative: String) throws -> String {
 
 /// What a run of the `vlnsim` executable gave.
 public struct CLIRun {
+    /// Exit status (`Process.terminationStatus`: the exit code, or the signal number if a signal ended it).
     public var status: Int32
+    /// Everything written to standard output, decoded as UTF-8.
     public var stdout: String
+    /// Everything written to standard error, decoded as UTF-8.
     public var stderr: String
 }
 
