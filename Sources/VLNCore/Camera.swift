@@ -28,7 +28,8 @@ public struct CameraIntrinsics: Equatable, Codable, Sendable {
     /// Horizontal field of view, radians.
     public var hfov: Float { 2 * atan(Float(width) / 2 / fx) }
 
-    /// Checks the values a user can get wrong. - Throws: `ValidationError` naming the field.
+    /// Checks the values a user can get wrong.
+    /// - Throws: `VLNError.invalidValue` naming the field (width/height, fx/fy, cx/cy).
     public func validate() throws {
         guard width > 0, height > 0 else { throw VLNError.invalidValue(field: "width/height", reason: "must be positive, got \(width)×\(height)") }
         guard fx.isFinite, fy.isFinite, fx > 0, fy > 0 else { throw VLNError.invalidValue(field: "fx/fy", reason: "must be positive and finite") }

@@ -12,7 +12,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-    /// Uniform in [lo, hi).
+    /// Uniform in [lo, hi] (24 random bits scaled into the interval; float rounding can give `hi` itself).
     public mutating func uniform(_ lo: Float, _ hi: Float) -> Float {
         lo + (hi - lo) * Float(next() >> 40) / Float(1 << 24)
     }

@@ -7,8 +7,9 @@ import VLNCore
 /// LayerNorm eps 1e-12, absolute positions up to 512, token type 0), mean pooling over every token of the text
 /// (`[CLS]` and `[SEP]` included), then L2 normalisation (`x / max(‖x‖₂, 1e-12)`). Embeddings are 384 values.
 ///
-/// Matrix products go through OpenBLAS `cblas_sgemm`; a batch of texts is packed token after token (no padding)
-/// so that each layer's dense products are a few large `sgemm`s, while attention stays within each text.
+/// A batch of texts is packed token after token (no padding) so that each layer's dense products are a few large
+/// products (`Linear`: bf16x3 on AMX tiles where the CPU has them, else OpenBLAS `cblas_sgemm`; see
+/// `MatrixProducts`), while attention stays within each text (small `cblas_sgemm`s per head).
 /// The sizes come from the model's config.json (any BERT of this shape loads); weights from model.safetensors,
 /// each tensor checked against the shape the config implies.
 public struct MiniLM: TextEncoder {

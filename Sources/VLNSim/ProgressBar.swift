@@ -16,7 +16,7 @@ public struct ProgressBar {
     public func update(_ done: Int) {
         guard enabled else { return }
         let width = 30
-        let filled = min(width, done * width / total)
+        let filled = max(0, min(width, done * width / total))
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
         FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total)".utf8))
         if done >= total { FileHandle.standardError.write(Data("\n".utf8)) }

@@ -76,7 +76,16 @@ public func runVLNSim(_ args: [String]) throws -> CLIRun {
     let out = Pipe(), err = Pipe()
     p.standardOutput = out; p.standardError = err
     try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    // stderr is drained on another thread while stdout is read here: reading one pipe to its end first would
+    // deadlock once the child fills the other pipe's buffer (64 KiB).
+    final class Box: @unchecked Sendable { var data = Data() }  // written by the reader, read after `drained`
+    let e = Box(), drained = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+        e.data = err.fileHandleForReading.readDataToEndOfFile()
+        drained.signal()
+    }
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    drained.wait()
     p.waitUntilExit()
-    return CLIRun(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    return CLIRun(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e.data, as: UTF8.self))
 }

@@ -325,4 +325,12 @@ final class CanvasTests: XCTestCase {
         try PNG.write(c.image, to: "/tmp/font-sheet.png")
         XCTAssertEqual(try PNG.readRGB("/tmp/font-sheet.png"), c.image)
     }
+
+    /// Out-of-range progress (negative, past the total) draws a clamped bar instead of trapping.
+    func testProgressBarClampsOutOfRangeCounts() {
+        let bar = ProgressBar(total: 10, label: "test", force: true)
+        bar.update(-3)
+        bar.update(25)
+        XCTAssertEqual(bar.total, 10)
+    }
 }
