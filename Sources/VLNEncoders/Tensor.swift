@@ -200,6 +200,7 @@ public struct Linear: Sendable {
     ///   - x: `rows × inputs`, row-major, `ldx` elements between rows.
     ///   - y: `rows × outputs`, row-major, `ldy` elements between rows; overwritten.
     public func apply(rows: Int, x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int) {
+        guard rows > 0, outputs > 0 else { return }
         applyWithoutBias(rows: rows, x: x, ldx: ldx, y: y, ldy: ldy)
         bias.withUnsafeBufferPointer { vln_add_bias_rows(y, rows, outputs, ldy, $0.baseAddress!) }
     }
