@@ -60,6 +60,31 @@ final class MatrixProductTests: XCTestCase {
         }
     }
 
+    /// Strided rows (ldx > inputs, ldy > outputs) and more rows than one A panel (672 rows for 384 inputs): each
+    /// output checked against the Double sum, the padding between rows left alone.
+    func testLinearOnStridedRowsAcrossPanels() {
+        let rows = 700, inputs = 384, outputs = 48, ldx = 400, ldy = 50
+        let x = Self.randomMatrix(rows, ldx, scale: 1, seed: 11), w = Self.randomMatrix(outputs, inputs, scale: 0.2, seed: 12)
+        let layer = Linear(weight: w.values, bias: [Float](repeating: 0, count: outputs), inputs: inputs, outputs: outputs)
+        var y = [Float](repeating: -7, count: rows * ldy)
+        x.values.withUnsafeBufferPointer { xv in
+            y.withUnsafeMutableBufferPointer { layer.applyWithoutBias(rows: rows, x: xv.baseAddress!, ldx: ldx, y: $0.baseAddress!, ldy: ldy) }
+        }
+        var worst = 0.0
+        for i in 0..<rows {
+            for o in 0..<outputs {
+                var exact = 0.0, magnitude = 0.0
+                for q in 0..<inputs {
+                    let p = Double(x[i, q]) * Double(w[o, q])
+                    exact += p; magnitude += abs(p)
+                }
+                worst = max(worst, abs(Double(y[i * ldy + o]) - exact) / magnitude)
+            }
+            XCTAssertEqual(y[i * ldy + outputs], -7); XCTAssertEqual(y[i * ldy + outputs + 1], -7)
+        }
+        XCTAssertLessThan(worst, MatrixProducts.usesAMX ? 1e-5 : 1e-6)
+    }
+
     func testLinearAddsTheBiasToTheProduct() {
         let x = Self.randomMatrix(5, 64, scale: 1, seed: 3), w = Self.randomMatrix(40, 64, scale: 0.3, seed: 4)
         let bias = (0..<40).map { Float($0) - 20 }
