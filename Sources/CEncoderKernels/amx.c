@@ -190,6 +190,10 @@ static VLN_AMX_TARGET void release_tiles(void) { _tile_release(); }
 int vln_amx_gemm_bf16x3(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *packed, float *c, size_t ldc) {
     if (!vln_amx_available()) return -1;
     if (m == 0 || n == 0) return 0;
+    if (k == 0) {  // an empty sum: nothing packed, nothing to split
+        for (size_t i = 0; i < m; i++) memset(c + i * ldc, 0, n * sizeof(float));
+        return 0;
+    }
     const size_t kpad = round32(k);
     // A panel (hi + lo, 4 bytes per value) of about 1 MiB, so that it stays in L2 while the 32-column slabs of B
     // go past it.

@@ -222,9 +222,10 @@ public enum MatrixProducts {
     /// `usesAMX` is false. For tests and for measuring the method against fp32.
     public static func amxProduct(_ a: Matrix, _ b: Matrix) -> Matrix? {
         precondition(a.columns == b.rows, "inner dimensions differ: \(a.rows)×\(a.columns) · \(b.rows)×\(b.columns)")
-        guard let packed = packForAMX(b.values, inputs: b.rows, outputs: b.columns) else { return nil }
+        guard usesAMX else { return nil }
         var c = Matrix(rows: a.rows, columns: b.columns)
-        guard a.rows > 0, b.columns > 0 else { return c }
+        guard a.rows > 0, b.columns > 0, a.columns > 0 else { return c }  // nothing to compute, or an empty sum (0)
+        guard let packed = packForAMX(b.values, inputs: b.rows, outputs: b.columns) else { return nil }
         let status = a.values.withUnsafeBufferPointer { av in
             packed.withUnsafeBufferPointer { p in
                 c.values.withUnsafeMutableBufferPointer { cv in

@@ -1,3 +1,4 @@
+import CEncoderKernels
 import Foundation
 import VLNCore
 import VLNEncoders
@@ -102,5 +103,22 @@ final class MatrixProductTests: XCTestCase {
                 XCTAssertEqual(Double(y[i * 40 + o]), exact, accuracy: 1e-5 * magnitude, "row \(i), output \(o)")
             }
         }
+    }
+
+    /// k = 0: the product is the zero matrix (AMX is there, so not nil); likewise an empty result (n = 0).
+    func testAMXProductWithoutInnerDimensionIsZero() throws {
+        guard MatrixProducts.usesAMX else { throw XCTSkip("no AMX-BF16 on this CPU (or VLNSIM_AMX=0)") }
+        XCTAssertEqual(MatrixProducts.amxProduct(Matrix(rows: 3, columns: 0), Matrix(rows: 0, columns: 4)), Matrix(rows: 3, columns: 4))
+        XCTAssertEqual(MatrixProducts.amxProduct(Matrix(rows: 3, columns: 5), Matrix(rows: 5, columns: 0)), Matrix(rows: 3, columns: 0))
+    }
+
+    /// The kernel itself with k = 0 (nothing packed): C is overwritten with zeros, not a division by zero.
+    func testAMXKernelWithoutInnerDimensionWritesZeros() throws {
+        guard MatrixProducts.usesAMX else { throw XCTSkip("no AMX-BF16 on this CPU (or VLNSIM_AMX=0)") }
+        let a = [Float](repeating: 1, count: 2), packed = [UInt16](repeating: 0, count: 1)
+        var c = [Float](repeating: 5, count: 2 * 4)  // 2 × 3, ldc 4
+        let status = c.withUnsafeMutableBufferPointer { vln_amx_gemm_bf16x3(2, 3, 0, a, 1, packed, $0.baseAddress!, 4) }
+        XCTAssertEqual(status, 0)
+        XCTAssertEqual(c, [0, 0, 0, 5, 0, 0, 0, 5])
     }
 }

@@ -29,7 +29,8 @@ size_t vln_amx_packed_count(size_t k, size_t n);
 /// Works without AMX (plain C).
 void vln_amx_pack_b(const float *b, size_t k, size_t n, size_t ldb, uint16_t *packed);
 
-/// C (m × n, `ldc`) = A (m × k, `lda`) · B, B packed by `vln_amx_pack_b` with the same k and n; C is overwritten.
+/// C (m × n, `ldc`) = A (m × k, `lda`) · B, B packed by `vln_amx_pack_b` with the same k and n; C is overwritten
+/// (with zeros when k = 0; A and `packed` are then not read).
 /// One thread. Returns 0 on success, −1 if AMX is not available (`vln_amx_available`) or a scratch allocation
 /// failed (C is then untouched). Each row of C depends only on the same row of A (not on m or the other rows).
 /// Keeps its scratch (A's split rows, at most about 1 MiB) per calling thread between calls; it is not freed.
