@@ -121,4 +121,16 @@ final class MatrixProductTests: XCTestCase {
         XCTAssertEqual(status, 0)
         XCTAssertEqual(c, [0, 0, 0, 5, 0, 0, 0, 5])
     }
+
+    /// Short sums (k = 1…8), where the split's errors do not average out: each output within the bound that
+    /// `Linear`'s documentation states for any k.
+    func testAMXErrorBoundHoldsForShortSums() throws {
+        guard MatrixProducts.usesAMX else { throw XCTSkip("no AMX-BF16 on this CPU (or VLNSIM_AMX=0)") }
+        let documentedBound = 3 * 0x1p-16 * 1.05  // "up to 3·2⁻¹⁶ ≈ 4.6e-5", with room for the fp32 sums of 3k terms
+        for k in [1, 2, 3, 8] {
+            let a = Self.randomMatrix(64, k, scale: 2, seed: UInt64(20 + k)), b = Self.randomMatrix(k, 64, scale: 0.1, seed: UInt64(40 + k))
+            let c = try XCTUnwrap(MatrixProducts.amxProduct(a, b))
+            XCTAssertLessThan(Self.worstRelativeError(a, b, c), documentedBound, "k = \(k)")
+        }
+    }
 }
