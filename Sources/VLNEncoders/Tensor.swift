@@ -212,8 +212,9 @@ public struct Linear: Sendable {
 /// On CPUs with Intel AMX (AMX-TILE, AMX-BF16) and AVX512-BF16, where Linux grants the process the tile state,
 /// `Linear` uses "bf16x3" on AMX tiles: each fp32 operand is split into bfloat16 `hi = bf16(x)` and
 /// `lo = bf16(x − hi)`, and `A·B ≈ Ahi·Bhi + Ahi·Blo + Alo·Bhi`, with exact bf16 products and fp32 accumulation
-/// (Henry, Tang & Heinecke, ARITH 2019; XLA's `BF16_BF16_F32_X3` dot algorithm). Elsewhere, or with the environment
-/// variable `VLNSIM_AMX=0`, every product is fp32 `cblas_sgemm`. The choice is made once per process.
+/// (Henry, Tang & Heinecke, ARITH 2019; XLA's `BF16_BF16_F32_X3` dot algorithm). An infinite input (or a finite one
+/// of magnitude ≥ ≈ 3.396e38) then gives NaN, where fp32 gives ±∞, in the outputs it reaches. Elsewhere, or with
+/// the environment variable `VLNSIM_AMX=0`, every product is fp32 `cblas_sgemm`. The choice is made once per process.
 public enum MatrixProducts {
     /// Whether `Linear` computes its products on AMX tiles (bf16x3) rather than with fp32 `sgemm`.
     public static var usesAMX: Bool { amx }

@@ -133,4 +133,21 @@ final class MatrixProductTests: XCTestCase {
             XCTAssertLessThan(Self.worstRelativeError(a, b, c), documentedBound, "k = \(k)")
         }
     }
+
+    /// Documented difference from fp32: an infinite input (or a finite one of magnitude ≥ ≈ 3.396e38, whose hi part
+    /// rounds to infinity) gives NaN, not ±∞, in the outputs it reaches (its lo part is ∞ − ∞ or x − ∞); the
+    /// other rows and columns are unaffected.
+    func testAMXNonFiniteInputsGiveNaNOnlyWhereTheyReach() throws {
+        guard MatrixProducts.usesAMX else { throw XCTSkip("no AMX-BF16 on this CPU (or VLNSIM_AMX=0)") }
+        var a = Matrix(rows: 3, columns: 2, repeating: 1), b = Matrix(rows: 2, columns: 3, repeating: 0.5)
+        a[0, 0] = .infinity; a[1, 1] = 3.4e38; b[0, 2] = -.infinity
+        let c = try XCTUnwrap(MatrixProducts.amxProduct(a, b)), fp32 = a.multiplied(by: b)
+        XCTAssertEqual(fp32[0, 0], .infinity); XCTAssertEqual(fp32[1, 0], 1.7e38); XCTAssertEqual(fp32[2, 2], -.infinity)  // fp32, for comparison
+        for i in 0..<3 {
+            for j in 0..<3 {
+                XCTAssertEqual(c[i, j].isNaN, i < 2 || j == 2, "(\(i), \(j)): \(c[i, j])")
+            }
+        }
+        XCTAssertEqual(c[2, 0], 1); XCTAssertEqual(c[2, 1], 1)
+    }
 }

@@ -9,6 +9,9 @@
 // artificial intelligence datatype for higher-precision computations", ARITH 2019; the same 3-pass split is XLA's
 // BF16_BF16_F32_X3 dot algorithm, "bfloat16_3x" on TPUs.)
 //
+// Unlike fp32, an infinite operand (or a finite one of magnitude ≥ (2 − 2⁻⁸)·2¹²⁷ ≈ 3.396e38, whose hi rounds
+// to infinity) gives NaN, not ±∞, in the outputs it reaches: its lo is ∞ − ∞ or x − ∞.
+//
 // Layouts: row-major, leading dimensions in elements. B is pre-packed once (weights) into VNNI tiles:
 // for each 32-column slab, for each 32-row k-block: hi tile of columns 0–15, hi tile 16–31, lo tile 0–15,
 // lo tile 16–31; a tile is 16 rows (k pairs) × 32 bf16 (16 columns × 2 consecutive k). Rows and columns past k
