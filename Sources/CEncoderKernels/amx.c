@@ -50,6 +50,7 @@ void vln_amx_pack_b(const float *b, size_t k, size_t n, size_t ldb, uint16_t *pa
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__)) && defined(__linux__)
 #include <cpuid.h>
 #include <immintrin.h>
+#include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -187,6 +188,22 @@ static VLN_AMX_TARGET void configure_tiles(void) {
 
 static VLN_AMX_TARGET void release_tiles(void) { _tile_release(); }
 
+// The panel's split rows: each thread's buffer, kept between calls (allocating it anew costs page faults), freed
+// when the thread ends (through a pthread key's destructor, which runs in the ending thread).
+static __thread uint16_t *tiles;
+static __thread size_t tilesCount;
+static pthread_key_t tilesKey;
+static pthread_once_t tilesKeyOnce = PTHREAD_ONCE_INIT;
+static int tilesKeyMade;
+
+static void free_tiles(void *p) {
+    free(p);
+    tiles = NULL;
+    tilesCount = 0;
+}
+
+static void make_tiles_key(void) { tilesKeyMade = pthread_key_create(&tilesKey, free_tiles) == 0; }
+
 int vln_amx_gemm_bf16x3(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *packed, float *c, size_t ldc) {
     if (!vln_amx_available()) return -1;
     if (m == 0 || n == 0) return 0;
@@ -200,15 +217,14 @@ int vln_amx_gemm_bf16x3(size_t m, size_t n, size_t k, const float *a, size_t lda
     size_t panelRows = ((size_t)1 << 20) / (kpad * 4) / 32 * 32;
     if (panelRows < 32) panelRows = 32;
     if (panelRows > round32(m)) panelRows = round32(m);
-    // The panel's split rows: each thread's buffer, kept between calls (allocating it anew costs page faults).
-    static __thread uint16_t *tiles;
-    static __thread size_t tilesCount;
     if (tilesCount < panelRows * kpad * 2) {
         uint16_t *grown = aligned_alloc(64, panelRows * kpad * 2 * sizeof(uint16_t));
         if (!grown) return -1;
         free(tiles);
         tiles = grown;
         tilesCount = panelRows * kpad * 2;
+        pthread_once(&tilesKeyOnce, make_tiles_key);
+        if (tilesKeyMade) pthread_setspecific(tilesKey, tiles);
     }
     configure_tiles();
     for (size_t row0 = 0; row0 < m; row0 += panelRows) {

@@ -150,4 +150,48 @@ final class MatrixProductTests: XCTestCase {
         }
         XCTAssertEqual(c[2, 0], 1); XCTAssertEqual(c[2, 1], 1)
     }
+
+    /// The kernel keeps ~1 MiB of scratch per calling thread (here 700 rows × 384 inputs); a thread that ends must
+    /// not take it with it. 64 threads one after another, each applying the layer once: the resident memory grows by
+    /// far less than 64 MiB.
+    func testLinearScratchIsFreedWhenItsThreadEnds() throws {
+        guard MatrixProducts.usesAMX else { throw XCTSkip("no AMX-BF16 on this CPU (or VLNSIM_AMX=0)") }
+        final class Work: @unchecked Sendable {
+            let layer: Linear, x: [Float], rows: Int
+            var y: [Float]
+            init(rows: Int, inputs: Int, outputs: Int) {
+                self.rows = rows
+                x = MatrixProductTests.randomMatrix(rows, inputs, scale: 1, seed: 30).values
+                layer = Linear(weight: MatrixProductTests.randomMatrix(outputs, inputs, scale: 0.2, seed: 31).values,
+                               bias: [Float](repeating: 0, count: outputs), inputs: inputs, outputs: outputs)
+                y = [Float](repeating: 0, count: rows * outputs)
+            }
+            func run() {
+                x.withUnsafeBufferPointer { xv in
+                    y.withUnsafeMutableBufferPointer {
+                        layer.applyWithoutBias(rows: rows, x: xv.baseAddress!, ldx: layer.inputs, y: $0.baseAddress!, ldy: layer.outputs)
+                    }
+                }
+            }
+        }
+        func residentKiB() throws -> Int {
+            let fields = try String(contentsOfFile: "/proc/self/statm", encoding: .utf8).split(separator: " ")
+            return try XCTUnwrap(Int(fields[1])) * Int(sysconf(Int32(_SC_PAGESIZE))) / 1024
+        }
+        func onNewThread(_ work: Work) {
+            var thread = pthread_t()
+            let context = Unmanaged.passRetained(work).toOpaque()
+            XCTAssertEqual(pthread_create(&thread, nil, { context in
+                let work = Unmanaged<Work>.fromOpaque(context!).takeRetainedValue()
+                work.run()
+                return nil
+            }, context), 0)
+            pthread_join(thread, nil)
+        }
+        let work = Work(rows: 700, inputs: 384, outputs: 48)
+        onNewThread(work)  // thread stacks and the allocator's arenas set up
+        let before = try residentKiB()
+        for _ in 0..<64 { onNewThread(work) }
+        XCTAssertLessThan(try residentKiB() - before, 16 * 1024, "KiB kept after 64 threads ended")
+    }
 }
