@@ -213,7 +213,7 @@ int vln_amx_gemm_bf16x3(size_t m, size_t n, size_t k, const float *a, size_t lda
     }
     const size_t kpad = round32(k);
     // A panel (hi + lo, 4 bytes per value) of about 1 MiB, so that it stays in L2 while the 32-column slabs of B
-    // go past it.
+    // go past it; at least 32 rows (more than 1 MiB when kpad > 8192).
     size_t panelRows = ((size_t)1 << 20) / (kpad * 4) / 32 * 32;
     if (panelRows < 32) panelRows = 32;
     if (panelRows > round32(m)) panelRows = round32(m);

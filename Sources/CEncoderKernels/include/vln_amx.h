@@ -36,8 +36,8 @@ void vln_amx_pack_b(const float *b, size_t k, size_t n, size_t ldb, uint16_t *pa
 /// (with zeros when k = 0; A and `packed` are then not read).
 /// One thread. Returns 0 on success, −1 if AMX is not available (`vln_amx_available`) or a scratch allocation
 /// failed (C is then untouched). Each row of C depends only on the same row of A (not on m or the other rows).
-/// Keeps its scratch (A's split rows, at most about 1 MiB) per calling thread between calls; it is freed when the
-/// thread ends.
+/// Keeps its scratch (A's split rows: at most about 1 MiB, or 32 · ⌈k/32⌉·32 · 4 bytes when k > 8192) per calling
+/// thread between calls; it is freed when the thread ends.
 int vln_amx_gemm_bf16x3(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *packed, float *c, size_t ldc);
 
 #endif
