@@ -131,7 +131,9 @@ public enum BLAS {
 /// `MatrixProducts`) instead of fp32 `sgemm`: about 3 × faster here (≈ 300 against ≈ 100 GFLOP/s on MiniLM's
 /// shapes), each output within about 2e-6 of Σ|xᵢ wᵢ| of the exact value on MiniLM's shapes (sums of 384 or more
 /// products, whose errors partly cancel; fp32 `sgemm`: about 1e-7), but up to 3·2⁻¹⁶ ≈ 4.6e-5 of it for sums of a
-/// few products (≈ 2e-5 seen for one product). Each output row depends only on its own input row in both paths.
+/// few products (≈ 2e-5 seen for one product). These bounds hold for inputs and products of magnitude above about
+/// 1e-35: the tiles read bfloat16 subnormals as zero, so tinier values lose their lo parts (≈ 2⁻⁸ relative error)
+/// and fp32 subnormal inputs count as 0. Each output row depends only on its own input row in both paths.
 public struct Linear: Sendable {
     /// Input features per row (`in_features`).
     public let inputs: Int

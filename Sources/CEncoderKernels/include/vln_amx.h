@@ -10,7 +10,10 @@
 // BF16_BF16_F32_X3 dot algorithm, "bfloat16_3x" on TPUs.)
 //
 // Unlike fp32, an infinite operand (or a finite one of magnitude ≥ (2 − 2⁻⁸)·2¹²⁷ ≈ 3.396e38, whose hi rounds
-// to infinity) gives NaN, not ±∞, in the outputs it reaches: its lo is ∞ − ∞ or x − ∞.
+// to infinity) gives NaN, not ±∞, in the outputs it reaches: its lo is ∞ − ∞ or x − ∞. And the tiles (and the
+// conversion of A) read bfloat16 subnormals as zero and flush subnormal products: operands below about 2⁻¹¹⁷
+// (≈ 6e-36) lose their lo (≈ 2⁻⁸ relative error), products below about 2⁻¹¹⁸ their cross terms, and fp32
+// subnormal operands count as 0.
 //
 // Layouts: row-major, leading dimensions in elements. B is pre-packed once (weights) into VNNI tiles:
 // for each 32-column slab, for each 32-row k-block: hi tile of columns 0–15, hi tile 16–31, lo tile 0–15,
