@@ -208,4 +208,32 @@ final class MatrixProductTests: XCTestCase {
         XCTAssertGreaterThan(relative[1], 0x1p-12); XCTAssertLessThan(relative[1], 0x1p-8)
         XCTAssertLessThan(relative[2], 3 * 0x1p-16)
     }
+
+    /// The same layer applied on several threads at once (tile configuration and scratch are per thread): every
+    /// result bit-identical to the one computed alone, with shapes that need different scratch sizes interleaved.
+    func testLinearOnSeveralThreadsAtOnceMatchesOneThread() {
+        let layer = Linear(weight: Self.randomMatrix(96, 384, scale: 0.2, seed: 50).values, bias: [Float](repeating: 0, count: 96),
+                           inputs: 384, outputs: 96)
+        let inputs = [700, 33, 1].map { Self.randomMatrix($0, 384, scale: 1, seed: UInt64(51 + $0)) }
+        func apply(_ x: Matrix) -> [Float] {
+            var y = [Float](repeating: .nan, count: x.rows * 96)
+            x.values.withUnsafeBufferPointer { xv in
+                y.withUnsafeMutableBufferPointer { layer.applyWithoutBias(rows: x.rows, x: xv.baseAddress!, ldx: 384, y: $0.baseAddress!, ldy: 96) }
+            }
+            return y
+        }
+        let alone = inputs.map(apply)
+        let mismatches = ManagedAtomicCounter()
+        DispatchQueue.concurrentPerform(iterations: 150) { i in
+            if apply(inputs[i % 3]) != alone[i % 3] { mismatches.increment() }
+        }
+        XCTAssertEqual(mismatches.value, 0)
+    }
+
+    final class ManagedAtomicCounter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func increment() { lock.lock(); count += 1; lock.unlock() }
+        var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+    }
 }
