@@ -199,9 +199,10 @@ final class MatrixProductTests: XCTestCase {
     /// tiny one (1e-36, whose lo part is subnormal) keeps only about 8 bits; 1e-30 still has the full accuracy.
     func testAMXTinyInputsLoseTheirLowParts() throws {
         guard MatrixProducts.usesAMX else { throw XCTSkip("no AMX-BF16 on this CPU (or VLNSIM_AMX=0)") }
-        let a = Matrix(rows: 3, columns: 1, values: [1e-39, 1.0123457e-36, 1.0123457e-30]), b = Matrix(rows: 1, columns: 1, values: [1e30])
+        let subnormal = Float(1e-39 as Double)  // converted at run time: as a Float literal it is a compile-time warning
+        let a = Matrix(rows: 3, columns: 1, values: [subnormal, 1.0123457e-36, 1.0123457e-30]), b = Matrix(rows: 1, columns: 1, values: [1e30])
         let c = try XCTUnwrap(MatrixProducts.amxProduct(a, Matrix(rows: 1, columns: 1, values: [1.2345678])))
-        XCTAssertEqual(try XCTUnwrap(MatrixProducts.amxProduct(Matrix(rows: 1, columns: 1, values: [1e-39]), b)).values, [0])
+        XCTAssertEqual(try XCTUnwrap(MatrixProducts.amxProduct(Matrix(rows: 1, columns: 1, values: [subnormal]), b)).values, [0])
         XCTAssertEqual(a.multiplied(by: b)[0, 0], 1e-9, accuracy: 1e-15)  // fp32, for comparison
         let relative = (0..<3).map { abs(Double(c[$0, 0]) - Double(a[$0, 0]) * 1.2345678) / (Double(a[$0, 0]) * 1.2345678) }
         XCTAssertEqual(relative[0], 1)
