@@ -28,6 +28,23 @@ final class MatrixProductTests: XCTestCase {
         return worst
     }
 
+    /// `layer.applyWithoutBias` (or `apply` with `bias`) on the first `layer.inputs` columns of each row of `x`
+    /// (`x.columns` apart), into rows `ldy` apart that start filled with `fill`.
+    static func applied(_ layer: Linear, to x: Matrix, ldy: Int? = nil, fill: Float = .nan, bias: Bool = false) -> [Float] {
+        let ldy = ldy ?? layer.outputs
+        var y = [Float](repeating: fill, count: x.rows * ldy)
+        x.values.withUnsafeBufferPointer { xv in
+            y.withUnsafeMutableBufferPointer {
+                if bias {
+                    layer.apply(rows: x.rows, x: xv.baseAddress!, ldx: x.columns, y: $0.baseAddress!, ldy: ldy)
+                } else {
+                    layer.applyWithoutBias(rows: x.rows, x: xv.baseAddress!, ldx: x.columns, y: $0.baseAddress!, ldy: ldy)
+                }
+            }
+        }
+        return y
+    }
+
     // Shapes of MiniLM's products (k = 384 and 1536) and ones that are not multiples of the 32 × 32 tiles.
     static let shapes = [(m: 37, k: 100, n: 50), (m: 1, k: 384, n: 1152), (m: 70, k: 1536, n: 384), (m: 33, k: 31, n: 17)]
 
@@ -67,33 +84,18 @@ final class MatrixProductTests: XCTestCase {
         let rows = 700, inputs = 384, outputs = 48, ldx = 400, ldy = 50
         let x = Self.randomMatrix(rows, ldx, scale: 1, seed: 11), w = Self.randomMatrix(outputs, inputs, scale: 0.2, seed: 12)
         let layer = Linear(weight: w.values, bias: [Float](repeating: 0, count: outputs), inputs: inputs, outputs: outputs)
-        var y = [Float](repeating: -7, count: rows * ldy)
-        x.values.withUnsafeBufferPointer { xv in
-            y.withUnsafeMutableBufferPointer { layer.applyWithoutBias(rows: rows, x: xv.baseAddress!, ldx: ldx, y: $0.baseAddress!, ldy: ldy) }
-        }
-        var worst = 0.0
-        for i in 0..<rows {
-            for o in 0..<outputs {
-                var exact = 0.0, magnitude = 0.0
-                for q in 0..<inputs {
-                    let p = Double(x[i, q]) * Double(w[o, q])
-                    exact += p; magnitude += abs(p)
-                }
-                worst = max(worst, abs(Double(y[i * ldy + o]) - exact) / magnitude)
-            }
-            XCTAssertEqual(y[i * ldy + outputs], -7); XCTAssertEqual(y[i * ldy + outputs + 1], -7)
-        }
-        XCTAssertLessThan(worst, MatrixProducts.usesAMX ? 1e-5 : 1e-6)
+        let y = Self.applied(layer, to: x, ldy: ldy, fill: -7)
+        for i in 0..<rows { XCTAssertEqual(y[(i * ldy + outputs)..<((i + 1) * ldy)], [-7, -7], "padding after row \(i)") }
+        let xDense = Matrix(rows: rows, columns: inputs, values: (0..<rows).flatMap { x.row($0).prefix(inputs) })
+        let yDense = Matrix(rows: rows, columns: outputs, values: (0..<rows).flatMap { y[($0 * ldy)..<($0 * ldy + outputs)] })
+        XCTAssertLessThan(Self.worstRelativeError(xDense, w.transposed(), yDense), MatrixProducts.usesAMX ? 1e-5 : 1e-6)
     }
 
     func testLinearAddsTheBiasToTheProduct() {
         let x = Self.randomMatrix(5, 64, scale: 1, seed: 3), w = Self.randomMatrix(40, 64, scale: 0.3, seed: 4)
         let bias = (0..<40).map { Float($0) - 20 }
         let layer = Linear(weight: w.values, bias: bias, inputs: 64, outputs: 40)
-        var y = [Float](repeating: .nan, count: 5 * 40)
-        x.values.withUnsafeBufferPointer { xv in
-            y.withUnsafeMutableBufferPointer { layer.apply(rows: 5, x: xv.baseAddress!, ldx: 64, y: $0.baseAddress!, ldy: 40) }
-        }
+        let y = Self.applied(layer, to: x, bias: true)
         for i in 0..<5 {
             for o in 0..<40 {
                 var exact = Double(bias[o]), magnitude = abs(Double(bias[o]))
@@ -157,22 +159,13 @@ final class MatrixProductTests: XCTestCase {
     func testLinearScratchIsFreedWhenItsThreadEnds() throws {
         guard MatrixProducts.usesAMX else { throw XCTSkip("no AMX-BF16 on this CPU (or VLNSIM_AMX=0)") }
         final class Work: @unchecked Sendable {
-            let layer: Linear, x: [Float], rows: Int
-            var y: [Float]
+            let layer: Linear, x: Matrix
             init(rows: Int, inputs: Int, outputs: Int) {
-                self.rows = rows
-                x = MatrixProductTests.randomMatrix(rows, inputs, scale: 1, seed: 30).values
+                x = MatrixProductTests.randomMatrix(rows, inputs, scale: 1, seed: 30)
                 layer = Linear(weight: MatrixProductTests.randomMatrix(outputs, inputs, scale: 0.2, seed: 31).values,
                                bias: [Float](repeating: 0, count: outputs), inputs: inputs, outputs: outputs)
-                y = [Float](repeating: 0, count: rows * outputs)
             }
-            func run() {
-                x.withUnsafeBufferPointer { xv in
-                    y.withUnsafeMutableBufferPointer {
-                        layer.applyWithoutBias(rows: rows, x: xv.baseAddress!, ldx: layer.inputs, y: $0.baseAddress!, ldy: layer.outputs)
-                    }
-                }
-            }
+            func run() { _ = MatrixProductTests.applied(layer, to: x) }
         }
         func residentKiB() throws -> Int {
             let fields = try String(contentsOfFile: "/proc/self/statm", encoding: .utf8).split(separator: " ")
@@ -216,13 +209,7 @@ final class MatrixProductTests: XCTestCase {
         let layer = Linear(weight: Self.randomMatrix(96, 384, scale: 0.2, seed: 50).values, bias: [Float](repeating: 0, count: 96),
                            inputs: 384, outputs: 96)
         let inputs = [700, 33, 1].map { Self.randomMatrix($0, 384, scale: 1, seed: UInt64(51 + $0)) }
-        func apply(_ x: Matrix) -> [Float] {
-            var y = [Float](repeating: .nan, count: x.rows * 96)
-            x.values.withUnsafeBufferPointer { xv in
-                y.withUnsafeMutableBufferPointer { layer.applyWithoutBias(rows: x.rows, x: xv.baseAddress!, ldx: 384, y: $0.baseAddress!, ldy: 96) }
-            }
-            return y
-        }
+        func apply(_ x: Matrix) -> [Float] { Self.applied(layer, to: x) }
         let alone = inputs.map(apply)
         let mismatches = ManagedAtomicCounter()
         DispatchQueue.concurrentPerform(iterations: 150) { i in
