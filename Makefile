@@ -11,10 +11,10 @@ build: setup
 	swift build -c release
 demo: build
 	@scripts/demo.sh
-# The encoder tests run a second time with every product in fp32 sgemm (VLNSIM_AMX=0), so that on CPUs with AMX
-# both paths are checked against the references.
+# The full suite runs on the CPU's widest kernel path; scripts/test-kernel-paths.sh then reruns the encoder tests on
+# each narrower path the CPU can run (AMX → AVX-512 fp32 → AVX2 fp32) and says which paths ran.
 test: setup
 	swift test -c release
-	VLNSIM_AMX=0 swift test -c release --skip-build --filter VLNEncodersTests
+	@scripts/test-kernel-paths.sh
 clean:
 	rm -rf .build out

@@ -63,7 +63,7 @@ static int amx_state = -1;
 static int amx_probe(void) {
     const char *env = getenv("VLNSIM_AMX");
     if (env && strcmp(env, "0") == 0) return 0;
-    if (vln_cpu_simd_level() < 2) return 0;
+    if (vln_simd_level() < 2) return 0;
     unsigned a, b, c, d;
     if (__get_cpuid_max(0, NULL) < 7) return 0;
     __cpuid_count(7, 0, a, b, c, d);

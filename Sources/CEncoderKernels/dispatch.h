@@ -4,7 +4,7 @@
 #include "vln_kernels.h"
 
 // Each kernel is compiled three times — AVX-512, AVX2 + FMA, baseline — and called through a dispatcher that
-// reads the CPU's features once (by feature, not by CPU model, so that CPUs newer than the compiler still get the
+// reads the CPU's features (capped by VLNSIM_SIMD) once (by feature, not by CPU model, so that CPUs newer than the compiler still get the
 // wide variant).
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define VLN_X86 1
@@ -18,7 +18,7 @@ static int vln_level = -1;  // one cache per translation unit; each reads the sa
 static inline int level(void) {
     int l = __atomic_load_n(&vln_level, __ATOMIC_RELAXED);
     if (l < 0) {
-        l = vln_cpu_simd_level();
+        l = vln_simd_level();
         __atomic_store_n(&vln_level, l, __ATOMIC_RELAXED);
     }
     return l;

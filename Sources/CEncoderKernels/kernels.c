@@ -148,6 +148,14 @@ int vln_cpu_simd_level(void) {
     return 0;
 }
 
+int vln_simd_level(void) {
+    int level = vln_cpu_simd_level();
+    const char *cap = getenv("VLNSIM_SIMD");
+    if (!cap) return level;
+    int limit = strcmp(cap, "avx512") == 0 ? 2 : strcmp(cap, "avx2") == 0 ? 1 : strcmp(cap, "baseline") == 0 ? 0 : 2;
+    return level < limit ? level : limit;
+}
+
 // OpenBLAS's dynamic-architecture entry points (exported by DYNAMIC_ARCH builds such as Debian's); weak, so that a
 // build without them still links.
 extern void gotoblas_dynamic_init(void) __attribute__((weak));

@@ -91,3 +91,14 @@ public protocol FeatureMapEncoder: Sendable {
     ///   instance ids for an encoder that needs them).
     func featureMap(_ input: FeatureMapInput) throws -> FeatureMap
 }
+
+extension FeatureMapEncoder {
+    /// The feature maps of several frames, in order, on up to `threads` threads (one frame per thread at a time,
+    /// each frame's products single-threaded; see `Parallel`): the same maps as `featureMap` one frame at a time,
+    /// bit for bit, whatever `threads` is.
+    /// - Throws: the error of the first frame (in order) that fails.
+    /// - Precondition: `threads ≥ 1`.
+    public func featureMaps(_ inputs: [FeatureMapInput], threads: Int = Parallel.defaultThreadCount) throws -> [FeatureMap] {
+        try Parallel.map(inputs.count, threads: threads) { try featureMap(inputs[$0]) }
+    }
+}

@@ -1,21 +1,6 @@
 import Foundation
 import VLNCore
 
-/// Workspaces of `MobileNetV2` shared by the calls of an encoder: a call takes one (or makes one when all are in
-/// use), runs, and gives it back, so steady-state calls allocate no network buffers, from any number of threads.
-final class MobileNetV2WorkspacePool: @unchecked Sendable {
-    private let lock = NSLock()
-    private var free = [MobileNetV2.Workspace]()
-
-    func with<T>(_ body: (MobileNetV2.Workspace) throws -> T) rethrows -> T {
-        lock.lock()
-        let ws = free.popLast() ?? MobileNetV2.Workspace()
-        lock.unlock()
-        defer { lock.lock(); free.append(ws); lock.unlock() }
-        return try body(ws)
-    }
-}
-
 /// MobileNetV2's final feature map of a whole frame as a `FeatureMap`: 1280 channels (after ReLU6, not
 /// normalised), one patch per 32×32 pixels of the resized frame.
 ///
@@ -27,7 +12,7 @@ public struct MobileNetV2Encoder: FeatureMapEncoder {
     public let network: MobileNetV2
     /// The resized frame's shorter side (see `ImageNetPreprocessing.patchGrid`); `nil` keeps the frame's scale.
     public let shorterSide: Int?
-    let pool = MobileNetV2WorkspacePool()
+    let pool = WorkspacePool { MobileNetV2.Workspace() }
 
     /// 1280 (`MobileNetV2.featureChannels`).
     public var channels: Int { MobileNetV2.featureChannels }

@@ -160,34 +160,38 @@ public struct MiniLM: TextEncoder {
     public func embed(_ text: String) throws -> [Float] { embed(tokenIDs: [tokenizer.encode(text)])[0] }
 
     /// The embeddings of `texts`, in order (packed into large matrix products; the same values as one at a time
-    /// up to float rounding).
+    /// up to float rounding). Blocks of texts run on up to `Parallel.defaultThreadCount` threads.
     public func embed(batch texts: [String]) throws -> [[Float]] { embed(tokenIDs: texts.map(tokenizer.encode)) }
 
     /// Tokens per block of texts that go through the layers together (larger blocks, larger products).
     static let tokensPerBlock = 2048
 
     /// The embeddings of already tokenised texts (`[CLS] … [SEP]` ids as `WordPieceTokenizer.encode` gives them).
-    /// - Precondition: each has 1…`maxPositions` ids, each id below `vocabularySize`.
-    public func embed(tokenIDs texts: [[Int32]]) -> [[Float]] {
-        var out = [[Float]]()
-        out.reserveCapacity(texts.count)
-        var workspace = Workspace()
+    ///
+    /// The texts are cut, in order, into blocks of at most `tokensPerBlock` tokens (a longer text is a block of its
+    /// own); each block runs on one thread, and the blocks are spread over `threads` threads (`Parallel`). The cut
+    /// does not depend on `threads`, so neither do the embeddings: they are bit-identical for any thread count.
+    /// - Precondition: each has 1…`maxPositions` ids, each id below `vocabularySize`; `threads ≥ 1`.
+    public func embed(tokenIDs texts: [[Int32]], threads: Int = Parallel.defaultThreadCount) -> [[Float]] {
+        var blocks = [Range<Int>]()
         var start = 0
         while start < texts.count {
             var end = start, tokens = 0
             while end < texts.count, end == start || tokens + texts[end].count <= MiniLM.tokensPerBlock {
                 tokens += texts[end].count; end += 1
             }
-            out += forward(texts[start..<end], workspace: &workspace)
+            blocks.append(start..<end)
             start = end
         }
-        return out
+        let pool = WorkspacePool { Workspace() }
+        let perBlock = Parallel.map(blocks.count, threads: threads) { b in pool.with { forward(texts[blocks[b]], workspace: $0) } }
+        return perBlock.flatMap { $0 }
     }
 
     /// Buffers reused across blocks.
-    struct Workspace {
+    final class Workspace {
         var x = [Float](), qkv = [Float](), context = [Float](), scratch = [Float](), intermediate = [Float](), scores = [Float]()
-        mutating func reserve(tokens n: Int, longest t: Int, _ c: Configuration) {
+        func reserve(tokens n: Int, longest t: Int, _ c: Configuration) {
             func grow(_ a: inout [Float], _ count: Int) { if a.count < count { a = [Float](repeating: 0, count: count) } }
             grow(&x, n * c.hiddenSize); grow(&qkv, n * 3 * c.hiddenSize); grow(&context, n * c.hiddenSize)
             grow(&scratch, n * c.hiddenSize); grow(&intermediate, n * c.intermediateSize); grow(&scores, t * t)
@@ -195,7 +199,7 @@ public struct MiniLM: TextEncoder {
     }
 
     /// One block of texts through the network; returns their pooled, normalised embeddings.
-    private func forward(_ texts: ArraySlice<[Int32]>, workspace ws: inout Workspace) -> [[Float]] {
+    private func forward(_ texts: ArraySlice<[Int32]>, workspace ws: Workspace) -> [[Float]] {
         let c = configuration, h = c.hiddenSize, dh = c.headSize
         let n = texts.reduce(0) { $0 + $1.count }
         let longest = texts.map(\.count).max() ?? 0

@@ -65,43 +65,44 @@ public struct Matrix: Sendable, Equatable {
     }
 }
 
-/// OpenBLAS: matrix products, its thread count and its kernel set.
+/// OpenBLAS: matrix products and its kernel set, always on one thread.
+///
+/// vlnsim keeps OpenBLAS single-threaded and spreads independent work (texts, frames) over threads itself
+/// (`Parallel`, on a fixed partition), so that every product is computed the same way whatever the thread count:
+/// OpenBLAS's own threading splits a product differently for different thread counts, and its AVX2 kernels then
+/// round differently (outputs not bit-identical between 1 and 2 threads).
 ///
 /// A dynamic-architecture OpenBLAS (Debian 12's 0.3.21) picks its kernels by CPU model and falls back to the
 /// SSE3 "Prescott" kernels on CPUs newer than itself (e.g. Emerald Rapids, model 207): 3–4× slower than it could be.
 /// Before the first product, if `OPENBLAS_CORETYPE` is not set and the kernels in use lack the vector width that
-/// the CPU has, `BLAS` re-selects "SkylakeX" (AVX-512 F/DQ/BW/VL) or "Haswell" (AVX2 + FMA), as the user could
-/// with `OPENBLAS_CORETYPE`.
+/// vlnsim's SIMD level allows (`SIMDLevel.current`: the CPU's, capped by `VLNSIM_SIMD`), `BLAS` re-selects
+/// "SkylakeX" (AVX-512 F/DQ/BW/VL) or "Haswell" (AVX2 + FMA), as the user could with `OPENBLAS_CORETYPE`.
 public enum BLAS {
-    /// Sets the number of threads OpenBLAS uses (process-wide); 1 for single-core figures.
-    /// - Precondition: `count ≥ 1`.
-    public static func setThreadCount(_ count: Int) {
-        precondition(count >= 1)
-        _ = kernelsSelected
-        openblas_set_num_threads(Int32(count))
-    }
-
-    /// The kernel set OpenBLAS uses, e.g. "SkylakeX", "Haswell", "Prescott".
+    /// The kernel set OpenBLAS uses, e.g. "SkylakeX", "Haswell", "Zen", "Prescott".
     public static var coreName: String {
-        _ = kernelsSelected
+        _ = configured
         return openblas_get_corename().map { String(cString: $0) } ?? "unknown"
     }
 
     /// Runs once, before the first BLAS call made through this type (see the type's documentation).
-    static let kernelsSelected: Void = {
+    static let configured: Void = {
+        defer { openblas_set_num_threads(1) }
         if let forced = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], !forced.isEmpty { return }
         let current = openblas_get_corename().map { String(cString: $0) }?.lowercased() ?? ""
         let avx512Cores: Set = ["skylakex", "cooperlake", "sapphirerapids"]
         let avx2Cores: Set = ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"]
-        switch vln_cpu_simd_level() {
-        case 2 where !avx512Cores.contains(current): _ = vln_openblas_reselect_core("SkylakeX")
-        case 1 where !avx2Cores.contains(current): _ = vln_openblas_reselect_core("Haswell")
+        switch SIMDLevel.current {
+        case .avx512 where !avx512Cores.contains(current): _ = vln_openblas_reselect_core("SkylakeX")
+        case .avx2 where !avx2Cores.contains(current) || avx512Cores.contains(current): _ = vln_openblas_reselect_core("Haswell")
         default: break
         }
     }()
 
-    /// The number of threads OpenBLAS uses.
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    /// The number of threads OpenBLAS uses: always 1 (see the type's documentation).
+    public static var threadCount: Int {
+        _ = configured
+        return Int(openblas_get_num_threads())
+    }
 
     /// `C ← alpha · op(A) · op(B) + beta · C`, all row-major (`cblas_sgemm` with `CblasRowMajor`).
     ///
@@ -117,7 +118,7 @@ public enum BLAS {
                              c: UnsafeMutablePointer<Float>, ldc: Int) {
         assert(m >= 0 && n >= 0 && k >= 0)
         assert(lda >= max(1, transposeA ? m : k) && ldb >= max(1, transposeB ? k : n) && ldc >= max(1, n))
-        _ = kernelsSelected
+        _ = configured
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
@@ -216,10 +217,12 @@ public struct Linear: Sendable {
 /// `lo = bf16(x − hi)`, and `A·B ≈ Ahi·Bhi + Ahi·Blo + Alo·Bhi`, with exact bf16 products and fp32 accumulation
 /// (Henry, Tang & Heinecke, ARITH 2019; XLA's `BF16_BF16_F32_X3` dot algorithm). An infinite input (or a finite one
 /// of magnitude ≥ ≈ 3.396e38) then gives NaN, where fp32 gives ±∞, in the outputs it reaches. Elsewhere, or with
-/// the environment variable `VLNSIM_AMX=0`, every product is fp32 `cblas_sgemm`. The choice is made once per process.
+/// the environment variable `VLNSIM_AMX=0` (or `VLNSIM_SIMD` below `avx512`), every product is fp32 `cblas_sgemm`. The choice is made once per process.
 public enum MatrixProducts {
     /// Whether `Linear` computes its products on AMX tiles (bf16x3) rather than with fp32 `sgemm`.
     public static var usesAMX: Bool { amx }
+    /// Whether the CPU has what the AMX path needs (`KernelPath.amxFlags`), whatever `VLNSIM_AMX` and `VLNSIM_SIMD` say.
+    public static var cpuHasAMX: Bool { KernelPath.missing(KernelPath.amxFlags).isEmpty }
     private static let amx = vln_amx_available() != 0
 
     /// `a · b` by bf16x3 on AMX tiles (`a`: `m × k`, `b`: `k × n`, result `m × n`, all row-major), or nil where

@@ -34,10 +34,11 @@ public final class Renderer: @unchecked Sendable {
     /// Smallest and largest splat radius of a point, pixels.
     public static let splatRadiusRange: ClosedRange<Float> = 1...16
 
-    /// Threads used by `render`: ≤ 1 renders on the calling thread; otherwise the frame is cut into
-    /// `4 · threadCount` row bands run by `DispatchQueue.concurrentPerform` (at most the machine's core count run at
-    /// once). The result does not depend on it.
-    public var threadCount: Int = 2
+    /// Threads used by `render` (default `Parallel.defaultThreadCount`: `$VLNSIM_THREADS` or the core count):
+    /// ≤ 1 renders on the calling thread; otherwise the frame is cut into `4 · threadCount` row bands run by
+    /// `DispatchQueue.concurrentPerform` (at most the machine's core count run at once). Each pixel is computed from
+    /// the scene and its own ray alone, so the frame is bit-identical for any thread count.
+    public var threadCount: Int = Parallel.defaultThreadCount
 
     /// The hierarchy over the scene's mesh, nil when the scene has no triangles.
     public private(set) var bvh: BVH?

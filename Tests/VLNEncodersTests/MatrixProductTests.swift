@@ -45,6 +45,15 @@ final class MatrixProductTests: XCTestCase {
         return y
     }
 
+    /// Skips, naming the instructions the CPU lacks (or the setting that turned the path off), unless `Linear`
+    /// computes its products on AMX tiles in this process.
+    static func requireAMX() throws {
+        guard !MatrixProducts.usesAMX else { return }
+        let missing = KernelPath.missing(KernelPath.amxFlags)
+        throw XCTSkip(missing.isEmpty ? "AMX products turned off in this run (VLNSIM_AMX=0 or VLNSIM_SIMD below avx512)"
+                                      : "this CPU lacks \(missing.joined(separator: ", ")): no AMX bf16x3 products to test")
+    }
+
     // Shapes of MiniLM's products (k = 384 and 1536) and ones that are not multiples of the 32 × 32 tiles.
     static let shapes = [(m: 37, k: 100, n: 50), (m: 1, k: 384, n: 1152), (m: 70, k: 1536, n: 384), (m: 33, k: 31, n: 17)]
 
@@ -58,7 +67,7 @@ final class MatrixProductTests: XCTestCase {
     /// bf16x3 keeps about 16 significand bits per operand: errors near 2⁻¹⁶ of Σ|a·b|, where one bfloat16 product
     /// (8 bits) would give about 2⁻⁹ ≈ 2e-3.
     func testAMXProductIsWithinBF16x3Accuracy() throws {
-        guard MatrixProducts.usesAMX else { throw XCTSkip("no AMX-BF16 on this CPU (or VLNSIM_AMX=0): products use fp32 sgemm") }
+        try Self.requireAMX()
         for (i, s) in Self.shapes.enumerated() {
             let a = Self.randomMatrix(s.m, s.k, scale: 2, seed: UInt64(i)), b = Self.randomMatrix(s.k, s.n, scale: 0.1, seed: UInt64(100 + i))
             let c = try XCTUnwrap(MatrixProducts.amxProduct(a, b))
@@ -69,7 +78,7 @@ final class MatrixProductTests: XCTestCase {
 
     /// An output row depends on its input row only: a text embeds the same alone or in a batch.
     func testAMXRowsDoNotDependOnTheOtherRows() throws {
-        guard MatrixProducts.usesAMX else { throw XCTSkip("no AMX-BF16 on this CPU (or VLNSIM_AMX=0)") }
+        try Self.requireAMX()
         let a = Self.randomMatrix(45, 384, scale: 1, seed: 7), b = Self.randomMatrix(384, 96, scale: 0.2, seed: 8)
         let all = try XCTUnwrap(MatrixProducts.amxProduct(a, b))
         for r in [0, 17, 44] {
@@ -109,14 +118,14 @@ final class MatrixProductTests: XCTestCase {
 
     /// k = 0: the product is the zero matrix (AMX is there, so not nil); likewise an empty result (n = 0).
     func testAMXProductWithoutInnerDimensionIsZero() throws {
-        guard MatrixProducts.usesAMX else { throw XCTSkip("no AMX-BF16 on this CPU (or VLNSIM_AMX=0)") }
+        try Self.requireAMX()
         XCTAssertEqual(MatrixProducts.amxProduct(Matrix(rows: 3, columns: 0), Matrix(rows: 0, columns: 4)), Matrix(rows: 3, columns: 4))
         XCTAssertEqual(MatrixProducts.amxProduct(Matrix(rows: 3, columns: 5), Matrix(rows: 5, columns: 0)), Matrix(rows: 3, columns: 0))
     }
 
     /// The kernel itself with k = 0 (nothing packed): C is overwritten with zeros, not a division by zero.
     func testAMXKernelWithoutInnerDimensionWritesZeros() throws {
-        guard MatrixProducts.usesAMX else { throw XCTSkip("no AMX-BF16 on this CPU (or VLNSIM_AMX=0)") }
+        try Self.requireAMX()
         let a = [Float](repeating: 1, count: 2), packed = [UInt16](repeating: 0, count: 1)
         var c = [Float](repeating: 5, count: 2 * 4)  // 2 × 3, ldc 4
         let status = c.withUnsafeMutableBufferPointer { vln_amx_gemm_bf16x3(2, 3, 0, a, 1, packed, $0.baseAddress!, 4) }
@@ -127,7 +136,7 @@ final class MatrixProductTests: XCTestCase {
     /// Short sums (k = 1…8), where the split's errors do not average out: each output within the bound that
     /// `Linear`'s documentation states for any k.
     func testAMXErrorBoundHoldsForShortSums() throws {
-        guard MatrixProducts.usesAMX else { throw XCTSkip("no AMX-BF16 on this CPU (or VLNSIM_AMX=0)") }
+        try Self.requireAMX()
         let documentedBound = 3 * 0x1p-16 * 1.05  // "up to 3·2⁻¹⁶ ≈ 4.6e-5", with room for the fp32 sums of 3k terms
         for k in [1, 2, 3, 8] {
             let a = Self.randomMatrix(64, k, scale: 2, seed: UInt64(20 + k)), b = Self.randomMatrix(k, 64, scale: 0.1, seed: UInt64(40 + k))
@@ -140,7 +149,7 @@ final class MatrixProductTests: XCTestCase {
     /// rounds to infinity) gives NaN, not ±∞, in the outputs it reaches (its lo part is ∞ − ∞ or x − ∞); the
     /// other rows and columns are unaffected.
     func testAMXNonFiniteInputsGiveNaNOnlyWhereTheyReach() throws {
-        guard MatrixProducts.usesAMX else { throw XCTSkip("no AMX-BF16 on this CPU (or VLNSIM_AMX=0)") }
+        try Self.requireAMX()
         var a = Matrix(rows: 3, columns: 2, repeating: 1), b = Matrix(rows: 2, columns: 3, repeating: 0.5)
         a[0, 0] = .infinity; a[1, 1] = 3.4e38; b[0, 2] = -.infinity
         let c = try XCTUnwrap(MatrixProducts.amxProduct(a, b)), fp32 = a.multiplied(by: b)
@@ -157,7 +166,7 @@ final class MatrixProductTests: XCTestCase {
     /// not take it with it. 64 threads one after another, each applying the layer once: the resident memory grows by
     /// far less than 64 MiB.
     func testLinearScratchIsFreedWhenItsThreadEnds() throws {
-        guard MatrixProducts.usesAMX else { throw XCTSkip("no AMX-BF16 on this CPU (or VLNSIM_AMX=0)") }
+        try Self.requireAMX()
         final class Work: @unchecked Sendable {
             let layer: Linear, x: Matrix
             init(rows: Int, inputs: Int, outputs: Int) {
@@ -191,7 +200,7 @@ final class MatrixProductTests: XCTestCase {
     /// Documented difference from fp32: bfloat16 subnormals count as zero, so an fp32 subnormal input is 0 and a
     /// tiny one (1e-36, whose lo part is subnormal) keeps only about 8 bits; 1e-30 still has the full accuracy.
     func testAMXTinyInputsLoseTheirLowParts() throws {
-        guard MatrixProducts.usesAMX else { throw XCTSkip("no AMX-BF16 on this CPU (or VLNSIM_AMX=0)") }
+        try Self.requireAMX()
         let subnormal = Float(1e-39 as Double)  // converted at run time: as a Float literal it is a compile-time warning
         let a = Matrix(rows: 3, columns: 1, values: [subnormal, 1.0123457e-36, 1.0123457e-30]), b = Matrix(rows: 1, columns: 1, values: [1e30])
         let c = try XCTUnwrap(MatrixProducts.amxProduct(a, Matrix(rows: 1, columns: 1, values: [1.2345678])))

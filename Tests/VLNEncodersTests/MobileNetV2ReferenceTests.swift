@@ -100,6 +100,26 @@ final class MobileNetV2ReferenceTests: XCTestCase {
         XCTAssertEqual(MobileNetV2.featureMapSize(height: 97, width: 250).high, 4)
     }
 
+    /// Frames spread over 1, 2 and 4 threads give bit-identical feature maps (each frame computed on one thread).
+    func testFeatureMapsDoNotDependOnTheThreadCount() throws {
+        let (model, _) = try load()
+        let encoder = MobileNetV2Encoder(network: model)
+        var g = SeededRandom(seed: 8)
+        let frames = (0..<6).map { i -> FeatureMapInput in
+            let (w, h) = (96 + 32 * (i % 3), 64 + 32 * (i % 2))
+            let pixels = (0..<(w * h)).map { _ in RGB8(UInt8(g.next() % 256), UInt8(g.next() % 256), UInt8(g.next() % 256)) }
+            return FeatureMapInput(rgb: RGBImage(width: w, height: h, pixels: pixels))
+        }
+        let one = try encoder.featureMaps(frames, threads: 1)
+        XCTAssertEqual(one.count, frames.count)
+        XCTAssertEqual(one[0], try encoder.featureMap(frames[0]))
+        for threads in [2, 4] {
+            let many = try encoder.featureMaps(frames, threads: threads)
+            XCTAssertTrue(many == one, "\(threads) threads differ from 1; \(KernelPath.summary)")
+        }
+        print("MobileNetV2: \(frames.count) frames bit-identical on 1, 2 and 4 threads; \(KernelPath.summary)")
+    }
+
     func testPreprocessingFromTheImageFilesMatchesTorchvision() throws {
         let (_, ref) = try load()
         for name in Self.names {

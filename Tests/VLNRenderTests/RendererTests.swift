@@ -140,7 +140,7 @@ final class RendererTests: XCTestCase {
         XCTAssertEqual(frame.instanceIds[20, 32], 0)
     }
 
-    func testOneAndTwoThreadsAreBitIdentical() {
+    func testOneTwoAndFourThreadsAreBitIdentical() {
         var scene = Self.boxRoom()
         var rng = SeededRandom(seed: 7)
         var positions = [Vec3]()
@@ -151,11 +151,13 @@ final class RendererTests: XCTestCase {
                             worldFromCamera: RigidTransform(rotation: Quaternion(heading: 0.3), translation: Vec3(0.3, 1.4, 1.5)))
         renderer.threadCount = 1
         let one = renderer.render(camera: camera)
-        renderer.threadCount = 2
-        let two = renderer.render(camera: camera)
-        XCTAssertEqual(one, two)
+        for threads in [2, 4] {
+            renderer.threadCount = threads
+            let many = renderer.render(camera: camera)
+            XCTAssertEqual(one, many, "\(threads) threads")
+            XCTAssertEqual(one.depth.pixels.map(\.bitPattern), many.depth.pixels.map(\.bitPattern), "\(threads) threads")
+        }
         XCTAssertTrue(one.instanceIds.pixels.contains(9), "some points are visible")
-        XCTAssertEqual(one.depth.pixels.map(\.bitPattern), two.depth.pixels.map(\.bitPattern))
     }
 
     func testUpdateAfterDynamicEdit() throws {

@@ -34,6 +34,11 @@ void vln_exp(const float *x, float *y, size_t count);
 /// 2 if the CPU has AVX-512 (F, DQ, BW, VL), 1 if AVX2 and FMA, 0 otherwise.
 int vln_cpu_simd_level(void);
 
+/// The level the kernels run at: `vln_cpu_simd_level()`, capped by the environment variable VLNSIM_SIMD when it is
+/// `avx512` (2), `avx2` (1) or `baseline` (0) — to run on a wide CPU what a narrower one runs; other values are
+/// ignored. Every dispatching kernel, the AMX product (which needs 2) and the OpenBLAS kernel choice follow it.
+int vln_simd_level(void);
+
 /// Makes a dynamic-architecture OpenBLAS re-select its kernels as if OPENBLAS_CORETYPE were `core` (it sets
 /// that variable). Only safe before the first BLAS call. Returns 0 (and does nothing) if the OpenBLAS linked in is
 /// not a dynamic-architecture build.

@@ -1,0 +1,81 @@
+import CEncoderKernels
+import Foundation
+
+/// The vector instruction set the encoders' C kernels (and OpenBLAS's kernel choice) run at.
+///
+/// `cpu` is what the processor has; `current` is that, capped by the environment variable `VLNSIM_SIMD`
+/// (`avx512`, `avx2` or `baseline`), read once per process. The cap lets a wide CPU run — and the tests check — the
+/// code a narrower CPU runs: `VLNSIM_SIMD=avx2` on an AVX-512 or AMX machine gives the AVX2 + FMA kernels, OpenBLAS's
+/// "Haswell" kernels (unless `OPENBLAS_CORETYPE` says otherwise) and no AMX, as on an AVX2-only AMD EPYC.
+public enum SIMDLevel: Int, Sendable, Comparable, CustomStringConvertible {
+    /// Plain x86-64 (SSE2) or another architecture: the compiler's baseline code.
+    case baseline = 0
+    /// AVX2 and FMA (Haswell, Zen 1–3).
+    case avx2 = 1
+    /// AVX-512 F, DQ, BW and VL (Skylake-SP and later, Zen 4 and later).
+    case avx512 = 2
+
+    /// What the processor supports.
+    public static var cpu: SIMDLevel { SIMDLevel(rawValue: Int(vln_cpu_simd_level())) ?? .baseline }
+    /// What the kernels run at: `cpu` capped by `VLNSIM_SIMD`.
+    public static var current: SIMDLevel { SIMDLevel(rawValue: Int(vln_simd_level())) ?? .baseline }
+
+    public static func < (a: SIMDLevel, b: SIMDLevel) -> Bool { a.rawValue < b.rawValue }
+
+    /// "AVX-512", "AVX2" or "baseline".
+    public var description: String {
+        switch self {
+        case .baseline: return "baseline"
+        case .avx2: return "AVX2"
+        case .avx512: return "AVX-512"
+        }
+    }
+
+    /// The /proc/cpuinfo flags this level needs.
+    public var requiredFlags: [String] {
+        switch self {
+        case .baseline: return []
+        case .avx2: return ["avx2", "fma"]
+        case .avx512: return ["avx512f", "avx512dq", "avx512bw", "avx512vl"]
+        }
+    }
+}
+
+/// What this process's encoder products run on, and what the CPU lacks for the other paths — for test output,
+/// `--version` and benchmark logs.
+public enum KernelPath {
+    /// The CPU flags Linux reports (/proc/cpuinfo's first `flags` line); empty where that file is absent.
+    public static let cpuFlags: Set<String> = {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+              let colon = line.firstIndex(of: ":") else { return [] }
+        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+    }()
+
+    /// The CPU's model name (/proc/cpuinfo), or "unknown CPU".
+    public static let cpuModel: String = {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+              let colon = line.firstIndex(of: ":") else { return "unknown CPU" }
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }()
+
+    /// The flags AMX bf16x3 products need: `amx_tile`, `amx_bf16`, `avx512_bf16` and AVX-512's.
+    public static let amxFlags = ["amx_tile", "amx_bf16", "avx512_bf16"] + SIMDLevel.avx512.requiredFlags
+
+    /// Of `flags`, those the CPU lacks (by /proc/cpuinfo).
+    public static func missing(_ flags: [String]) -> [String] { flags.filter { !cpuFlags.contains($0) } }
+
+    /// One line naming the path this process runs, e.g. "dense products fp32 sgemm (OpenBLAS Haswell), C kernels
+    /// AVX2, 1 BLAS thread" or "dense products bf16x3 on AMX, C kernels AVX-512, …".
+    public static var summary: String {
+        let products = MatrixProducts.usesAMX ? "bf16x3 on AMX tiles" : "fp32 sgemm (OpenBLAS \(BLAS.coreName))"
+        var caps = [String]()
+        if let s = ProcessInfo.processInfo.environment["VLNSIM_SIMD"] { caps.append("VLNSIM_SIMD=\(s)") }
+        if let s = ProcessInfo.processInfo.environment["VLNSIM_AMX"] { caps.append("VLNSIM_AMX=\(s)") }
+        if let s = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] { caps.append("OPENBLAS_CORETYPE=\(s)") }
+        return "dense products \(products), C kernels \(SIMDLevel.current); "
+            + "CPU \(cpuModel) (\(SIMDLevel.cpu)\(MatrixProducts.cpuHasAMX ? " + AMX" : ""))"
+            + (caps.isEmpty ? "" : "; " + caps.joined(separator: " "))
+    }
+}
