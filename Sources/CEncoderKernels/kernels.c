@@ -5,33 +5,8 @@
 #include <string.h>
 
 #include "dispatch.h"
+#include "scalar_math.h"
 
-// e^x without libm: x = n·ln2 + r, |r| ≤ ln2/2, degree-6 polynomial, 2^n from the exponent bits. Branch-free
-// so that loops around it vectorise.
-static inline __attribute__((always_inline)) float vln_expf(float x) {
-    x = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
-    const float magic = 12582912.0f;  // 1.5 · 2^23: adding it rounds to an integer held in the low mantissa bits
-    float t = x * 1.44269504f + magic;
-    float n = t - magic;
-    float r = x - n * 0.693359375f;
-    r = r + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    int32_t ni;
-    memcpy(&ni, &t, 4);
-    ni -= 0x4B400000;  // the bits of `magic`: what is left is n
-    int32_t bits = (ni + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, 4);
-    return p * scale;
-}
-
-static inline __attribute__((always_inline)) float vln_gelu1(float v);
 static inline __attribute__((always_inline)) void vln_gelu_inplace_body(float *x, size_t count) {
     for (size_t i = 0; i < count; i++) x[i] = vln_gelu1(x[i]);
 }
@@ -91,15 +66,6 @@ static inline __attribute__((always_inline)) void vln_add_inplace_body(float *a,
 }
 VLN_DISPATCH(vln_add_inplace, (float *a, const float *b, size_t count), (a, b, count))
 
-static inline __attribute__((always_inline)) float vln_gelu1(float v) {
-    float z = v * 0.70710678118654752f;
-    float a = fabsf(z);
-    float t = 1.0f / (1.0f + 0.3275911f * a);
-    float poly = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
-    float e = 1.0f - poly * vln_expf(-z * z);
-    e = z < 0 ? -e : e;
-    return v * 0.5f * (1.0f + e);
-}
 
 static inline __attribute__((always_inline)) void vln_bias_gelu_body(float *x, size_t rows, size_t width, const float *bias) {
     for (size_t r = 0; r < rows; r++) {

@@ -66,15 +66,15 @@ public enum KernelPath {
     /// Of `flags`, those the CPU lacks (by /proc/cpuinfo).
     public static func missing(_ flags: [String]) -> [String] { flags.filter { !cpuFlags.contains($0) } }
 
-    /// One line naming the path this process runs, e.g. "dense products fp32 sgemm (OpenBLAS Haswell), C kernels
-    /// AVX2, 1 BLAS thread" or "dense products bf16x3 on AMX, C kernels AVX-512, …".
+    /// One line naming the path this process runs, e.g. "dense products fp32, packed weights, AVX2 + FMA, other
+    /// products OpenBLAS Haswell, C kernels AVX2; CPU AMD EPYC (AVX2)".
     public static var summary: String {
-        let products = MatrixProducts.usesAMX ? "bf16x3 on AMX tiles" : "fp32 sgemm (OpenBLAS \(BLAS.coreName))"
+        let products = MatrixProducts.path.rawValue
         var caps = [String]()
         if let s = ProcessInfo.processInfo.environment["VLNSIM_SIMD"] { caps.append("VLNSIM_SIMD=\(s)") }
         if let s = ProcessInfo.processInfo.environment["VLNSIM_AMX"] { caps.append("VLNSIM_AMX=\(s)") }
         if let s = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] { caps.append("OPENBLAS_CORETYPE=\(s)") }
-        return "dense products \(products), C kernels \(SIMDLevel.current); "
+        return "dense products \(products), other products OpenBLAS \(BLAS.coreName), C kernels \(SIMDLevel.current); "
             + "CPU \(cpuModel) (\(SIMDLevel.cpu)\(MatrixProducts.cpuHasAMX ? " + AMX" : ""))"
             + (caps.isEmpty ? "" : "; " + caps.joined(separator: " "))
     }

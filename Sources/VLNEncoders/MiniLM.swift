@@ -56,6 +56,8 @@ public struct MiniLM: TextEncoder {
     let positionAndTypeEmbeddings: [Float]  // maxPositions × hidden: position + token type 0
     let embeddingNormGamma: [Float], embeddingNormBeta: [Float]
     let layers: [Layer]
+    /// Buffers kept between calls (one per thread that runs a block at the same time).
+    let workspaces = WorkspacePool { Workspace() }
 
     /// Embedding length, `configuration.hiddenSize` (384).
     public var dimension: Int { configuration.hiddenSize }
@@ -183,8 +185,7 @@ public struct MiniLM: TextEncoder {
             blocks.append(start..<end)
             start = end
         }
-        let pool = WorkspacePool { Workspace() }
-        let perBlock = Parallel.map(blocks.count, threads: threads) { b in pool.with { forward(texts[blocks[b]], workspace: $0) } }
+        let perBlock = Parallel.map(blocks.count, threads: threads) { b in workspaces.with { forward(texts[blocks[b]], workspace: $0) } }
         return perBlock.flatMap { $0 }
     }
 
@@ -194,7 +195,7 @@ public struct MiniLM: TextEncoder {
         func reserve(tokens n: Int, longest t: Int, _ c: Configuration) {
             func grow(_ a: inout [Float], _ count: Int) { if a.count < count { a = [Float](repeating: 0, count: count) } }
             grow(&x, n * c.hiddenSize); grow(&qkv, n * 3 * c.hiddenSize); grow(&context, n * c.hiddenSize)
-            grow(&scratch, n * c.hiddenSize); grow(&intermediate, n * c.intermediateSize); grow(&scores, t * t)
+            grow(&scratch, n * c.hiddenSize); grow(&intermediate, n * c.intermediateSize); grow(&scores, max(t * t, vln_attention_scratch_count(t, c.headSize)))
         }
     }
 
@@ -206,6 +207,7 @@ public struct MiniLM: TextEncoder {
         precondition(texts.allSatisfy { !$0.isEmpty && $0.count <= c.maxPositions }, "a text has 0 or more than \(c.maxPositions) tokens")
         ws.reserve(tokens: n, longest: longest, c)
         let scale = 1 / Float(dh).squareRoot()
+        let useFusedAttention = MatrixProducts.path == .packedAVX2
         var result = [[Float]]()
         ws.x.withUnsafeMutableBufferPointer { xb in
         ws.qkv.withUnsafeMutableBufferPointer { qkvb in
@@ -233,12 +235,16 @@ public struct MiniLM: TextEncoder {
             layerNorm(x, rows: n, embeddingNormGamma, embeddingNormBeta)
             for layer in layers {
                 // Self-attention: Q | K | V in one product, then softmax(Q Kᵀ / √dh) V per text and head.
-                layer.qkv.applyWithoutBias(rows: n, x: x, ldx: h, y: qkv, ldy: 3 * h)
-                layer.qkv.bias.withUnsafeBufferPointer { vln_add_bias_rows(qkv, n, 3 * h, 3 * h, $0.baseAddress!) }
+                layer.qkv.apply(rows: n, x: x, ldx: h, y: qkv, ldy: 3 * h)
                 var offset = 0
                 for ids in texts {
                     let t = ids.count
                     let base = qkv + offset * 3 * h
+                    if useFusedAttention {
+                        vln_attention(t, c.headCount, dh, base, 3 * h, scale, ctx + offset * h, h, scores)
+                        offset += t
+                        continue
+                    }
                     for head in 0..<c.headCount {
                         let q = base + head * dh, k = base + h + head * dh, v = base + 2 * h + head * dh
                         BLAS.sgemm(m: t, n: t, k: dh, alpha: scale, a: q, lda: 3 * h, b: k, ldb: 3 * h, transposeB: true, c: scores, ldc: t)
@@ -251,8 +257,7 @@ public struct MiniLM: TextEncoder {
                 layer.attentionOutput.applyWithoutBias(rows: n, x: ctx, ldx: h, y: tmp, ldy: h)
                 residualLayerNorm(x, tmp, rows: n, layer.attentionOutput.bias, layer.attentionNormGamma, layer.attentionNormBeta)
                 // Feed-forward: x = LayerNorm(x + GELU(x W₁ᵀ + b₁) W₂ᵀ + b₂).
-                layer.intermediate.applyWithoutBias(rows: n, x: x, ldx: h, y: inter, ldy: c.intermediateSize)
-                layer.intermediate.bias.withUnsafeBufferPointer { vln_bias_gelu(inter, n, c.intermediateSize, $0.baseAddress!) }
+                layer.intermediate.applyGELU(rows: n, x: x, ldx: h, y: inter, ldy: c.intermediateSize)
                 layer.output.applyWithoutBias(rows: n, x: inter, ldx: c.intermediateSize, y: tmp, ldy: h)
                 residualLayerNorm(x, tmp, rows: n, layer.output.bias, layer.outputNormGamma, layer.outputNormBeta)
             }

@@ -146,6 +146,8 @@ public struct Linear: Sendable {
     public let bias: [Float]
     /// `Wᵀ` in AMX tiles (`vln_amx_pack_b`), when the products use AMX.
     let packedWeightT: [UInt16]?
+    /// `Wᵀ` in 16-column panels (`vln_gemm_pack_b`), when the products use the packed AVX2 kernel.
+    let packedFP32WeightT: [Float]?
 
     /// From PyTorch's layout: `weight` is `outputs × inputs`, row-major.
     /// - Precondition: `weight.count == outputs · inputs`, `bias.count == outputs`.
@@ -155,6 +157,7 @@ public struct Linear: Sendable {
         weightT = Matrix(rows: outputs, columns: inputs, values: weight).transposed().values
         self.bias = bias
         packedWeightT = MatrixProducts.packForAMX(weightT, inputs: inputs, outputs: outputs)
+        packedFP32WeightT = MatrixProducts.packForAVX2(weightT, inputs: inputs, outputs: outputs)
     }
 
     /// Reads `<prefix>.weight` (`outputs × inputs`) and `<prefix>.bias` (`outputs`) from `file`.
@@ -182,21 +185,13 @@ public struct Linear: Sendable {
         weightT = w
         bias = layers.flatMap(\.bias)
         packedWeightT = MatrixProducts.packForAMX(w, inputs: inputs, outputs: outputs)
+        packedFP32WeightT = MatrixProducts.packForAVX2(w, inputs: inputs, outputs: outputs)
     }
 
     /// `y = x · Wᵀ` (no bias: for callers that fuse the bias into the next step) for `rows` input rows; layout as
     /// `apply`.
     public func applyWithoutBias(rows: Int, x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int) {
-        guard rows > 0 else { return }
-        if let packed = packedWeightT {
-            let status = packed.withUnsafeBufferPointer { p in
-                vln_amx_gemm_bf16x3(rows, outputs, inputs, x, ldx, p.baseAddress!, y, ldy)
-            }
-            if status == 0 { return }  // else (scratch allocation failed): the fp32 product below
-        }
-        weightT.withUnsafeBufferPointer { w in
-            BLAS.sgemm(m: rows, n: outputs, k: inputs, a: x, lda: ldx, b: w.baseAddress!, ldb: outputs, beta: 0, c: y, ldc: ldy)
-        }
+        product(rows: rows, x: x, ldx: ldx, y: y, ldy: ldy, epilogue: VLN_GEMM_PLAIN)
     }
 
     /// `y = x · Wᵀ + b` for `rows` input rows.
@@ -204,9 +199,42 @@ public struct Linear: Sendable {
     ///   - x: `rows × inputs`, row-major, `ldx` elements between rows.
     ///   - y: `rows × outputs`, row-major, `ldy` elements between rows; overwritten.
     public func apply(rows: Int, x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int) {
+        product(rows: rows, x: x, ldx: ldx, y: y, ldy: ldy, epilogue: VLN_GEMM_BIAS)
+    }
+
+    /// `y = GELU(x · Wᵀ + b)` for `rows` input rows (GELU's erf form, as `VectorMath.geluInPlace`); layout as `apply`.
+    public func applyGELU(rows: Int, x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int) {
+        product(rows: rows, x: x, ldx: ldx, y: y, ldy: ldy, epilogue: VLN_GEMM_BIAS_GELU)
+    }
+
+    /// The product on `MatrixProducts.path`, then the epilogue (fused into the packed AVX2 kernel).
+    private func product(rows: Int, x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int, epilogue: vln_gemm_epilogue) {
         guard rows > 0, outputs > 0 else { return }
-        applyWithoutBias(rows: rows, x: x, ldx: ldx, y: y, ldy: ldy)
-        bias.withUnsafeBufferPointer { vln_add_bias_rows(y, rows, outputs, ldy, $0.baseAddress!) }
+        if let packed = packedFP32WeightT {
+            let status = packed.withUnsafeBufferPointer { p in
+                bias.withUnsafeBufferPointer { b in vln_gemm_packed(rows, outputs, inputs, x, ldx, p.baseAddress!, b.baseAddress!, epilogue, y, ldy) }
+            }
+            if status == 0 { return }
+        }
+        computed: do {
+            if let packed = packedWeightT {
+                let status = packed.withUnsafeBufferPointer { p in
+                    vln_amx_gemm_bf16x3(rows, outputs, inputs, x, ldx, p.baseAddress!, y, ldy)
+                }
+                if status == 0 { break computed }  // else (scratch allocation failed): the fp32 product below
+            }
+            weightT.withUnsafeBufferPointer { w in
+                BLAS.sgemm(m: rows, n: outputs, k: inputs, a: x, lda: ldx, b: w.baseAddress!, ldb: outputs, beta: 0, c: y, ldc: ldy)
+            }
+        }
+        bias.withUnsafeBufferPointer { b in
+            switch epilogue {
+            case VLN_GEMM_BIAS: vln_add_bias_rows(y, rows, outputs, ldy, b.baseAddress!)
+            case VLN_GEMM_BIAS_GELU:
+                for r in 0..<rows { vln_bias_gelu(y + r * ldy, 1, outputs, b.baseAddress!) }
+            default: break
+            }
+        }
     }
 }
 
@@ -219,11 +247,68 @@ public struct Linear: Sendable {
 /// of magnitude ≥ ≈ 3.396e38) then gives NaN, where fp32 gives ±∞, in the outputs it reaches. Elsewhere, or with
 /// the environment variable `VLNSIM_AMX=0` (or `VLNSIM_SIMD` below `avx512`), every product is fp32 `cblas_sgemm`. The choice is made once per process.
 public enum MatrixProducts {
-    /// Whether `Linear` computes its products on AMX tiles (bf16x3) rather than with fp32 `sgemm`.
-    public static var usesAMX: Bool { amx }
+    /// The ways `Linear` computes its products.
+    public enum Path: String, Sendable {
+        /// bf16x3 on AMX tiles (Intel Sapphire Rapids and later).
+        case amxBF16x3 = "bf16x3 on AMX tiles"
+        /// fp32 with the weights packed once, AVX2 + FMA, bias and GELU fused (`vln_gemm_packed`).
+        case packedAVX2 = "fp32, packed weights, AVX2 + FMA"
+        /// fp32 OpenBLAS `cblas_sgemm`.
+        case openBLAS = "fp32 OpenBLAS sgemm"
+    }
+
+    /// The path of this process, chosen once: AMX where `vln_amx_available` (the CPU has it, `VLNSIM_AMX` is not 0 and
+    /// `VLNSIM_SIMD` allows AVX-512); else the packed AVX2 kernel where the SIMD level (`SIMDLevel.current`) is AVX2;
+    /// else OpenBLAS (AVX-512 CPUs without AMX, whose OpenBLAS kernels use the full vector width, and CPUs below AVX2).
+    public static let path: Path = {
+        if vln_amx_available() != 0 { return .amxBF16x3 }
+        if SIMDLevel.current == .avx2, vln_gemm_available() != 0 { return .packedAVX2 }
+        return .openBLAS
+    }()
+
+    /// Whether `Linear` computes its products on AMX tiles (bf16x3) rather than in fp32.
+    public static var usesAMX: Bool { path == .amxBF16x3 }
     /// Whether the CPU has what the AMX path needs (`KernelPath.amxFlags`), whatever `VLNSIM_AMX` and `VLNSIM_SIMD` say.
     public static var cpuHasAMX: Bool { KernelPath.missing(KernelPath.amxFlags).isEmpty }
-    private static let amx = vln_amx_available() != 0
+
+    /// `a · b` (`a`: `m × k`, `b`: `k × n`) by the packed AVX2 kernel (`vln_gemm_packed`), whatever `path` is, or nil
+    /// on a CPU without AVX2 and FMA. For tests.
+    public static func packedAVX2Product(_ a: Matrix, _ b: Matrix, bias: [Float]? = nil, gelu: Bool = false) -> Matrix? {
+        precondition(a.columns == b.rows, "inner dimensions differ: \(a.rows)×\(a.columns) · \(b.rows)×\(b.columns)")
+        precondition(bias == nil || bias!.count == b.columns)
+        guard vln_gemm_available() != 0 else { return nil }
+        var c = Matrix(rows: a.rows, columns: b.columns)
+        guard a.rows > 0, b.columns > 0 else { return c }
+        // One value stands in for an empty operand (k = 0), so that every pointer is valid; none is read then.
+        let aValues = a.values.isEmpty ? [0] : a.values, bValues = b.values.isEmpty ? [0] : b.values
+        var packed = [Float](repeating: 0, count: max(1, vln_gemm_packed_count(b.rows, b.columns)))
+        bValues.withUnsafeBufferPointer { bv in
+            packed.withUnsafeMutableBufferPointer { vln_gemm_pack_b(bv.baseAddress!, b.rows, b.columns, b.columns, $0.baseAddress!) }
+        }
+        let biasValues = bias ?? [Float](repeating: 0, count: b.columns)
+        let epilogue = gelu ? VLN_GEMM_BIAS_GELU : (bias == nil ? VLN_GEMM_PLAIN : VLN_GEMM_BIAS)
+        let status = aValues.withUnsafeBufferPointer { av in
+            packed.withUnsafeBufferPointer { p in
+                biasValues.withUnsafeBufferPointer { bb in
+                    c.values.withUnsafeMutableBufferPointer { cv in
+                        vln_gemm_packed(a.rows, b.columns, a.columns, av.baseAddress!, max(a.columns, 1), p.baseAddress!, bb.baseAddress!, epilogue,
+                                        cv.baseAddress!, b.columns)
+                    }
+                }
+            }
+        }
+        return status == 0 ? c : nil
+    }
+
+    /// `Wᵀ` (`inputs × outputs`) packed for `vln_gemm_packed`, or nil off the packed AVX2 path.
+    static func packForAVX2(_ weightT: [Float], inputs: Int, outputs: Int) -> [Float]? {
+        guard path == .packedAVX2, inputs > 0, outputs > 0 else { return nil }
+        var packed = [Float](repeating: 0, count: vln_gemm_packed_count(inputs, outputs))
+        weightT.withUnsafeBufferPointer { w in
+            packed.withUnsafeMutableBufferPointer { vln_gemm_pack_b(w.baseAddress!, inputs, outputs, outputs, $0.baseAddress!) }
+        }
+        return packed
+    }
 
     /// `a · b` by bf16x3 on AMX tiles (`a`: `m × k`, `b`: `k × n`, result `m × n`, all row-major), or nil where
     /// `usesAMX` is false. For tests and for measuring the method against fp32.
@@ -245,7 +330,7 @@ public enum MatrixProducts {
 
     /// `Wᵀ` (`inputs × outputs`) packed for `vln_amx_gemm_bf16x3`, or nil without AMX.
     static func packForAMX(_ weightT: [Float], inputs: Int, outputs: Int) -> [UInt16]? {
-        guard amx, inputs > 0, outputs > 0 else { return nil }
+        guard path == .amxBF16x3, inputs > 0, outputs > 0 else { return nil }
         var packed = [UInt16](repeating: 0, count: vln_amx_packed_count(inputs, outputs))
         weightT.withUnsafeBufferPointer { w in
             packed.withUnsafeMutableBufferPointer { vln_amx_pack_b(w.baseAddress!, inputs, outputs, outputs, $0.baseAddress!) }

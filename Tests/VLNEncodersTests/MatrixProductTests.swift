@@ -64,6 +64,92 @@ final class MatrixProductTests: XCTestCase {
         }
     }
 
+    /// Skips, naming what the CPU lacks, unless it can run the packed AVX2 kernel (which the tests check on every CPU
+    /// that has AVX2 and FMA, whichever path `Linear` takes in this process).
+    static func requirePackedAVX2() throws {
+        guard vln_gemm_available() == 0 else { return }
+        throw XCTSkip("this CPU lacks \(KernelPath.missing(SIMDLevel.avx2.requiredFlags).joined(separator: ", ")): no packed AVX2 products to test")
+    }
+
+    /// The packed AVX2 kernel sums in fp32 like sgemm: errors near 2⁻²⁴ of Σ|a·b|. The shapes include rows past the
+    /// 6-row blocks and the 48-row blocks, columns past the 16-column panels, and k past the 384-step blocks.
+    func testPackedAVX2ProductIsExactToSinglePrecision() throws {
+        try Self.requirePackedAVX2()
+        for (i, s) in (Self.shapes + [(m: 103, k: 1000, n: 33), (m: 5, k: 385, n: 16), (m: 49, k: 7, n: 1)]).enumerated() {
+            let a = Self.randomMatrix(s.m, s.k, scale: 2, seed: UInt64(i)), b = Self.randomMatrix(s.k, s.n, scale: 0.1, seed: UInt64(100 + i))
+            let c = try XCTUnwrap(MatrixProducts.packedAVX2Product(a, b))
+            XCTAssertEqual(c.rows, s.m); XCTAssertEqual(c.columns, s.n)
+            XCTAssertLessThan(Self.worstRelativeError(a, b, c), 1e-6, "\(s)")
+        }
+        // k = 0: an empty sum, zeros (plus the bias).
+        XCTAssertEqual(MatrixProducts.packedAVX2Product(Matrix(rows: 3, columns: 0), Matrix(rows: 0, columns: 4)), Matrix(rows: 3, columns: 4))
+        XCTAssertEqual(MatrixProducts.packedAVX2Product(Matrix(rows: 2, columns: 0), Matrix(rows: 0, columns: 2), bias: [1, -2])?.values, [1, -2, 1, -2])
+    }
+
+    /// The fused epilogues: + bias, and GELU(· + bias) against the exact GELU x·Φ(x) of the Double sum (the kernel's
+    /// erf approximation: |error| ≤ 1.5e-7).
+    func testPackedAVX2BiasAndGELUEpilogues() throws {
+        try Self.requirePackedAVX2()
+        let (m, k, n) = (13, 400, 37)
+        let a = Self.randomMatrix(m, k, scale: 1, seed: 21), b = Self.randomMatrix(k, n, scale: 0.2, seed: 22)
+        let bias = (0..<n).map { Float($0 % 7) - 3 }
+        let withBias = try XCTUnwrap(MatrixProducts.packedAVX2Product(a, b, bias: bias))
+        let gelu = try XCTUnwrap(MatrixProducts.packedAVX2Product(a, b, bias: bias, gelu: true))
+        for i in 0..<m {
+            for j in 0..<n {
+                var exact = Double(bias[j]), magnitude = abs(Double(bias[j]))
+                for q in 0..<k { exact += Double(a[i, q]) * Double(b[q, j]); magnitude += abs(Double(a[i, q]) * Double(b[q, j])) }
+                XCTAssertEqual(Double(withBias[i, j]), exact, accuracy: 1e-6 * magnitude, "bias (\(i), \(j))")
+                let geluExact = exact * 0.5 * (1 + erf(exact / 2.0.squareRoot()))
+                XCTAssertEqual(Double(gelu[i, j]), geluExact, accuracy: 1e-6 * magnitude + 3e-7 * abs(exact), "GELU (\(i), \(j))")
+            }
+        }
+    }
+
+    /// A row of the packed kernel's product is the same bits alone or among others, wherever it falls in the blocks.
+    func testPackedAVX2RowsDoNotDependOnTheOtherRows() throws {
+        try Self.requirePackedAVX2()
+        let a = Self.randomMatrix(101, 700, scale: 1, seed: 7), b = Self.randomMatrix(700, 40, scale: 0.2, seed: 8)
+        let all = try XCTUnwrap(MatrixProducts.packedAVX2Product(a, b))
+        for r in [0, 5, 6, 47, 48, 100] {
+            let one = try XCTUnwrap(MatrixProducts.packedAVX2Product(Matrix(rows: 1, columns: 700, values: Array(a.row(r))), b))
+            XCTAssertEqual(one.values, Array(all.row(r)), "row \(r)")
+        }
+    }
+
+    /// BERT self-attention of one sequence on the packed kernel against the same attention in Double:
+    /// softmax(Q Kᵀ / √dh) V per head.
+    func testPackedAVX2AttentionMatchesDouble() throws {
+        try Self.requirePackedAVX2()
+        for (t, heads, dh) in [(37, 12, 32), (1, 2, 8), (17, 3, 24)] {
+            let hidden = heads * dh, ld = 3 * hidden + 5
+            let qkv = Self.randomMatrix(t, ld, scale: 2, seed: UInt64(t))
+            var ctx = [Float](repeating: .nan, count: t * hidden)
+            var scratch = [Float](repeating: 0, count: vln_attention_scratch_count(t, dh))
+            let scale = 1 / Float(dh).squareRoot()
+            let status = qkv.values.withUnsafeBufferPointer { q in
+                ctx.withUnsafeMutableBufferPointer { c in
+                    scratch.withUnsafeMutableBufferPointer { vln_attention(t, heads, dh, q.baseAddress!, ld, scale, c.baseAddress!, hidden, $0.baseAddress!) }
+                }
+            }
+            XCTAssertEqual(status, 0)
+            var worst = 0.0
+            for h in 0..<heads {
+                for i in 0..<t {
+                    var s = (0..<t).map { j in (0..<dh).reduce(0.0) { $0 + Double(qkv[i, h * dh + $1]) * Double(qkv[j, hidden + h * dh + $1]) } / Double(dh).squareRoot() }
+                    let m = s.max()!
+                    s = s.map { Foundation.exp($0 - m) }
+                    let sum = s.reduce(0, +)
+                    for d in 0..<dh {
+                        let exact = (0..<t).reduce(0.0) { $0 + s[$1] / sum * Double(qkv[$1, 2 * hidden + h * dh + d]) }
+                        worst = max(worst, abs(Double(ctx[i * hidden + h * dh + d]) - exact))
+                    }
+                }
+            }
+            XCTAssertLessThan(worst, 1e-5, "t \(t), heads \(heads), dh \(dh)")
+        }
+    }
+
     /// bf16x3 keeps about 16 significand bits per operand: errors near 2⁻¹⁶ of Σ|a·b|, where one bfloat16 product
     /// (8 bits) would give about 2⁻⁹ ≈ 2e-3.
     func testAMXProductIsWithinBF16x3Accuracy() throws {

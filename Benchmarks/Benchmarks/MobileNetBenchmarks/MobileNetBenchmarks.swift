@@ -14,7 +14,6 @@ final class MobileNetFixture: @unchecked Sendable {
     let expected: [Float]
 
     init() throws {
-        BLAS.setThreadCount(1)
         model = try MobileNetV2()
         var rng = SeededRandom(seed: 0)
         func normal() -> Float {

@@ -29,7 +29,6 @@ public final class MiniLMFixture: @unchecked Sendable {
         guard sentences.count == count else {
             throw VLNError.badFile(path: r2rPath, field: "instructions", reason: "only \(sentences.count) instructions, need \(count)")
         }
-        BLAS.setThreadCount(1)
         let model = try MiniLM()
         self.model = model
         tokenCounts = sentences.map { model.tokenizer.encode($0).count }
@@ -47,15 +46,12 @@ public final class MiniLMFixture: @unchecked Sendable {
     /// A summary line: sentences, tokens, threads, how the dense products are computed.
     public var summary: String {
         let total = tokenCounts.reduce(0, +)
-        return String(format: "minilm: %d R2R instructions, %d tokens (mean %.1f, max %d, [CLS]/[SEP] included), OpenBLAS threads %d, dense products: %@",
-                      sentences.count, total, Double(total) / Double(sentences.count), tokenCounts.max() ?? 0, BLAS.threadCount,
-                      MatrixProducts.usesAMX ? "bf16x3 on AMX tiles" : "fp32 sgemm")
+        return String(format: "minilm: %d R2R instructions, %d tokens (mean %.1f, max %d, [CLS]/[SEP] included), one thread; %@",
+                      sentences.count, total, Double(total) / Double(sentences.count), tokenCounts.max() ?? 0, KernelPath.summary)
     }
 
-    /// One measured unit of work: tokenise and embed all sentences.
-    public func embedAll() -> [[Float]] {
-        do { return try model.embed(batch: sentences) } catch { fatalError("minilm: \(error)") }
-    }
+    /// One measured unit of work: tokenise and embed all sentences, on one thread.
+    public func embedAll() -> [[Float]] { model.embed(tokenIDs: sentences.map(model.tokenizer.encode), threads: 1) }
 
     /// Stops the run (`fatalError`) unless every embedding is finite with unit length, the batched embedding of
     /// sentence 0 equals its embedding alone, and the reference text's embedding matches sentence-transformers'.

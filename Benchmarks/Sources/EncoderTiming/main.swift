@@ -12,7 +12,6 @@ let repetitions = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]
 // `EncoderTiming sgemm`: GFLOP/s of one 2048×384 · 384×1536 product (MiniLM's feed-forward shape), one thread, as
 // fp32 OpenBLAS sgemm and, where the CPU has AMX, as `Linear`'s bf16x3 product (counted as the fp32 FLOPs it stands for).
 if CommandLine.arguments.dropFirst().first == "sgemm" {
-    BLAS.setThreadCount(1)
     let a = Matrix(rows: 2048, columns: 384, repeating: 0.5), b = Matrix(rows: 384, columns: 1536, repeating: 0.25)
     func gflops(_ product: () -> Float) -> Double {
         var times = [Double]()

@@ -9,7 +9,6 @@ import VLNCore
 import VLNEncoders
 
 let seconds = CommandLine.arguments.count > 1 ? Double(CommandLine.arguments[1]) ?? 3 : 3
-BLAS.setThreadCount(1)
 let model: MobileNetV2
 do { model = try MobileNetV2() } catch { fatalError("MobileNetTiming: \(error)") }
 let workspace = MobileNetV2.Workspace()
