@@ -63,8 +63,8 @@ public struct CLIRun {
 }
 
 /// Runs the built `vlnsim` binary (in the products folder that holds the test executable) from the package root,
-/// with `VLNSIM_DATA` set to the test data folder, and collects its exit status and output.
-public func runVLNSim(_ args: [String]) throws -> CLIRun {
+/// with `VLNSIM_DATA` set to the test data folder and `environment` added, and collects its exit status and output.
+public func runVLNSim(_ args: [String], environment: [String: String] = [:]) throws -> CLIRun {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         .appendingPathComponent("vlnsim")
@@ -72,6 +72,7 @@ public func runVLNSim(_ args: [String]) throws -> CLIRun {
     p.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
     var env = ProcessInfo.processInfo.environment
     env["VLNSIM_DATA"] = testDataPath()
+    env.merge(environment) { _, new in new }
     p.environment = env
     let out = Pipe(), err = Pipe()
     p.standardOutput = out; p.standardError = err
