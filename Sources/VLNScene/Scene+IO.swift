@@ -109,8 +109,9 @@ extension Scene {
     /// A PLY with a per-vertex `label` property is taken as a ScanNet-style scan: Z up (converted, see `UpAxis`),
     /// labels are NYU40 ids, named from `<dataPath>/mp3d-navmaps/matterport_category_mappings.tsv` when that file
     /// exists, and each instance's category is its majority label. Any other PLY is taken as Y up. A PLY with faces
-    /// gives a mesh, without faces a point cloud. The scene's name is the file name without extension.
-    /// - Throws: `VLNError.badFile` for an unknown extension; the errors of the readers.
+    /// gives a mesh, without faces (no `face` element, or `element face 0`) a point cloud. The scene's name is the
+    /// file name without extension.
+    /// - Throws: `VLNError.badFile` for an unknown extension or a PLY without vertices; the errors of the readers.
     public static func load(path: String, dataPath: String = DataPath.resolve()) throws -> Scene {
         let url = URL(fileURLWithPath: path)
         let name = url.deletingPathExtension().lastPathComponent
@@ -124,6 +125,9 @@ extension Scene {
             return scene
         case "ply":
             let ply = try PLY.read(path: path)
+            guard !ply.positions.isEmpty else {
+                throw VLNError.badFile(path: path, field: "vertex", reason: "no vertices: a PLY scene needs at least one vertex")
+            }
             let scanNet = ply.semanticLabels != nil
             let axis: UpAxis = scanNet ? .z : .y
             var scene = Scene(name: name, provenance: SceneManifest.Provenance(source: path).jsonString)
