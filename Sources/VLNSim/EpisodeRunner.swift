@@ -12,7 +12,8 @@ public struct TrajectoryStep: Codable, Equatable, Sendable {
     public var position: [Float]
     /// Agent rotation `[x, y, z, w]` about +Y.
     public var rotation: [Float]
-    /// Heading in degrees (0 faces −Z, positive turns left).
+    /// Heading in degrees in (−180°, 180°] (0 faces −Z, positive turns left; a half turn is 180), from
+    /// `Float.headingDegrees`.
     public var headingDeg: Float
     /// Whether the MOVE_FORWARD that led here hit an obstacle (the agent slid or stayed).
     public var collided: Bool
@@ -48,12 +49,15 @@ public struct EpisodeResult: Sendable {
 }
 
 extension SceneEdit {
-    /// A short description for logs and trajectory.json.
+    /// A short description for logs and trajectory.json; a move's yaw in whole degrees in (−180°, 180°] (the
+    /// same turn as the one given: 270° is written −90°).
     public var summary: String {
         switch self {
         case let .remove(id): return "remove instance \(id)"
         case let .move(id, t, yaw):
-            return String(format: "move instance %u by (%.2f, %.2f, %.2f) m, yaw %.0f°", id, t.x, t.y, t.z, yaw.degrees)
+            var deg = yaw.headingDegrees.rounded()
+            if deg <= -180 { deg += 360 }  // −179.6° rounds to −180°
+            return String(format: "move instance %u by (%.2f, %.2f, %.2f) m, yaw %.0f°", id, t.x, t.y, t.z, deg + 0 /* −0 → 0 */)
         case let .add(category, p, s):
             return String(format: "add %@ %.2f×%.2f×%.2f m at (%.2f, %.2f, %.2f)", category, s.x, s.y, s.z, p.x, p.y, p.z)
         }
@@ -96,7 +100,7 @@ extension Simulator {
         let shortest = goal.flatMap { navigation.shortestPath(from: agent.position, to: $0.position) }
         func record(_ action: AgentAction?, collided: Bool) -> TrajectoryStep {
             TrajectoryStep(step: stepCount, action: action?.rawValue, position: [agent.position.x, agent.position.y, agent.position.z],
-                           rotation: agent.rotation.xyzw, headingDeg: agent.heading.degrees, collided: collided,
+                           rotation: agent.rotation.xyzw, headingDeg: agent.heading.headingDegrees, collided: collided,
                            distanceToGoal: goal.flatMap { navigation.geodesicDistance(from: agent.position, to: $0.position) },
                            events: nil)
         }

@@ -77,7 +77,7 @@ public struct ScriptedEpisode: Sendable {
                 }
                 heading = q.heading
             } else if let h = file.startHeadingDeg {
-                heading = h.radians
+                heading = h.headingRadians
             }
             episode.start = AgentState(position: Vec3(p[0], p[1], p[2]), heading: heading)
         }
@@ -103,7 +103,7 @@ public struct ScriptedEpisode: Sendable {
             switch e.type {
             case "remove": edit = .remove(instance: try instance())
             case "move": edit = .move(instance: try instance(), translation: try vec(e.translation ?? [0, 0, 0], "translation"),
-                                      yaw: (e.yawDeg ?? 0).radians)
+                                      yaw: (e.yawDeg ?? 0).headingRadians)
             case "add":
                 guard let c = e.category, !c.isEmpty else { throw bad("\(f).category", "missing category") }
                 edit = .add(category: c, position: try vec(e.position, "position"), size: try vec(e.size, "size"))

@@ -83,14 +83,14 @@ struct EpisodeCommand: ParsableCommand {
             let scene = try sceneOptions.loadScene(orFromEpisode: ep.scene)
             let sim = try Simulator(scene: scene)
             var rng = SeededRandom(seed: seed)
-            if let s = start { ep.start = AgentState(position: s.value, heading: (heading ?? 0).radians) }
-            else if let h = heading, ep.start != nil { ep.start!.heading = h.radians }
+            if let s = start { ep.start = AgentState(position: s.value, heading: (heading ?? 0).headingRadians) }
+            else if let h = heading, ep.start != nil { ep.start!.heading = h.headingRadians }
             let startState = try ep.start ?? {
                 guard let p = sim.navigation.randomNavigablePoint(using: &rng, island: sim.navigation.largestIsland) else {
                     throw VLNError.invalidValue(field: "scene", reason: "no navigable point in \(scene.name)")
                 }
                 let randomHeading = rng.uniform(-.pi, .pi)
-                return AgentState(position: p, heading: heading?.radians ?? randomHeading)
+                return AgentState(position: p, heading: heading?.headingRadians ?? randomHeading)
             }()
             if let g = goal { ep.goal = NavigationGoal(position: g.value, radius: goalRadius ?? ep.goal?.radius ?? 3.0) }
             else if let r = goalRadius, ep.goal != nil { ep.goal!.radius = r }

@@ -51,7 +51,7 @@ struct RenderCommand: ParsableCommand {
             var settings = AgentSettings()
             settings.intrinsics = CameraIntrinsics(width: width, height: height, hfov: hfov.radians)
             settings.cameraHeight = cameraHeight
-            var state = AgentState(position: position.value, heading: heading.radians)
+            var state = AgentState(position: position.value, heading: heading.headingRadians)
             if !anywhere {
                 let sim = try Simulator(scene: scene, settings: settings)
                 do { try sim.reset(to: state) } catch let VLNError.invalidValue(_, reason) {
