@@ -7,6 +7,60 @@ import XCTest
 final class SceneLoadingCLITests: XCTestCase {
     func vlnsim(_ args: [String]) throws -> CLIRun { try runVLNSim(args) }
 
+    /// A 4 × 4 m floor (instance "floor") and a 2 m wall standing on it, as OBJ text.
+    static let floorAndWall = """
+        v 0 0 0
+        v 4 0 0
+        v 4 0 4
+        v 0 0 4
+        v 0 0 0.5
+        v 2 0 0.5
+        v 2 2 0.5
+        v 0 2 0.5
+        g floor_1
+        f 1 4 3 2
+        g wall_2
+        f 5 6 7 8
+
+        """
+
+    func testSceneInfoOfAMeshWithoutAFloorSucceedsAndSaysWhyNothingIsNavigable() throws {
+        let dir = try makeTempDir()
+        try Data("v -2 0 -3\nv 2 0 -3\nv 0 2 -3\ng wall\nf 1 2 3\n".utf8).write(to: URL(fileURLWithPath: dir + "/wall.obj"))
+        let r = try vlnsim(["scene-info", "--scene", dir + "/wall.obj"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "")
+        XCTAssertTrue(r.stdout.contains("scene wall"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("1 triangles"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("no navigable area"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("no floor geometry") && r.stdout.contains("upward-facing"), r.stdout)
+        // A floor entirely within the agent radius of obstacles: a floor, but nowhere to stand.
+        try Data("""
+            v 0 0 0
+            v 0.15 0 0
+            v 0.15 0 0.15
+            v 0 0 0.15
+            v 0 0 -0.05
+            v 0.15 0 -0.05
+            v 0.15 2 -0.05
+            v 0 2 -0.05
+            g floor
+            f 1 4 3 2
+            g wall
+            f 5 6 7 8
+
+            """.utf8).write(to: URL(fileURLWithPath: dir + "/narrow.obj"))
+        let n = try vlnsim(["scene-info", "--scene", dir + "/narrow.obj"])
+        XCTAssertEqual(n.status, 0, n.stderr)
+        XCTAssertTrue(n.stdout.contains("no navigable area"), n.stdout)
+        XCTAssertTrue(n.stdout.contains("agent radius"), n.stdout)
+        // A scene with a floor still reports its area and islands.
+        try Data(Self.floorAndWall.utf8).write(to: URL(fileURLWithPath: dir + "/room.obj"))
+        let ok = try vlnsim(["scene-info", "--scene", dir + "/room.obj"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertTrue(ok.stdout.contains("navigable area") && ok.stdout.contains("1 island(s)"), ok.stdout)
+    }
+
     func steps(_ dir: String) throws -> (json: [String: Any], steps: [[String: Any]]) {
         let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/trajectory.json"))
         let json = try JSONSerialization.jsonObject(with: data) as! [String: Any]
