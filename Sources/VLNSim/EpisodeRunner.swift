@@ -21,6 +21,13 @@ public struct TrajectoryStep: Codable, Equatable, Sendable {
     public var distanceToGoal: Float?
     /// Scene events applied before this step's action, in words.
     public var events: [String]?
+
+    /// A row from its fields (units and conventions as documented on each; `headingDeg` in (−180°, 180°]).
+    public init(step: Int, action: String?, position: [Float], rotation: [Float], headingDeg: Float, collided: Bool,
+                distanceToGoal: Float?, events: [String]?) {
+        self.step = step; self.action = action; self.position = position; self.rotation = rotation
+        self.headingDeg = headingDeg; self.collided = collided; self.distanceToGoal = distanceToGoal; self.events = events
+    }
 }
 
 /// The outcome of a scripted episode.
@@ -35,13 +42,22 @@ public struct EpisodeResult: Sendable {
     public var goal: NavigationGoal?
     /// Whether STOP was called (VLN-CE counts success only then).
     public var stopped: Bool
+
+    /// An outcome from its parts, e.g. to score a trajectory recorded elsewhere.
+    public init(steps: [TrajectoryStep], shortestPath: [Vec3]?, goal: NavigationGoal?, stopped: Bool) {
+        self.steps = steps; self.shortestPath = shortestPath; self.goal = goal; self.stopped = stopped
+    }
     /// Sum of the euclidean lengths of the steps taken, metres.
     public var pathLength: Float {
         zip(path, path.dropFirst()).reduce(0) { $0 + distance($1.0, $1.1) }
     }
     /// Geodesic distance from the final position to the goal, metres.
     public var finalDistanceToGoal: Float? { steps.last?.distanceToGoal }
-    /// STOP called within the goal radius.
+    /// Success as habitat-lab's `Success` measure defines it, which VLN-CE uses: STOP was called and the final
+    /// geodesic distance to the goal is strictly less than the goal radius, `d < radius` — stopping exactly at the
+    /// radius is not a success. False without a path to the goal; nil without a goal.
+    /// Source: habitat-lab `habitat/tasks/nav/nav.py`, `Success.update_metric`
+    /// (`is_stop_called and distance_to_target < success_distance`); VLN-CE's `SUCCESS_DISTANCE` is 3.0 m.
     public var success: Bool? {
         guard let goal, let d = finalDistanceToGoal else { return goal == nil ? nil : false }
         return stopped && d < goal.radius

@@ -1,8 +1,9 @@
 import Foundation
 import VLNCore
 
-/// A navigation goal: a point and a success radius (VLN-CE: success iff the agent stops within 3.0 m of the
-/// goal, geodesically; a scripted episode may use any radius).
+/// A navigation goal: a point and a success radius (VLN-CE: success iff the agent calls STOP at a geodesic
+/// distance to the goal strictly less than 3.0 m, see `EpisodeResult.success`; a scripted episode may use any
+/// radius).
 public struct NavigationGoal: Equatable, Sendable {
     /// World frame, metres.
     public var position: Vec3
@@ -10,7 +11,7 @@ public struct NavigationGoal: Equatable, Sendable {
     public var radius: Float
     /// - Parameters:
     ///   - position: world frame, metres.
-    ///   - radius: success distance, metres; VLN-CE's 3.0 by default.
+    ///   - radius: success distance, metres (success needs a distance strictly below it); VLN-CE's 3.0 by default.
     public init(position: Vec3, radius: Float = 3.0) { self.position = position; self.radius = radius }
 }
 

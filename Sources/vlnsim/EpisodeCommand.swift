@@ -45,7 +45,7 @@ struct EpisodeCommand: ParsableCommand {
     @Option(name: .long, help: "Goal position x,y,z in metres. Negative values: --goal=-1,0,2.")
     var goal: Vec3Argument?
 
-    @Option(name: .long, help: "Goal success radius in metres (default: the episode file's, else 3.0 as in VLN-CE).")
+    @Option(name: .long, help: "Goal success radius in metres: success needs STOP at a geodesic distance strictly less than it (default: the episode file's, else 3.0 as in VLN-CE).")
     var goalRadius: Float?
 
     @Option(name: .long, help: "Seed for a random start (and oracle goal) when none is given.")

@@ -79,4 +79,20 @@ final class SceneLoadingCLITests: XCTestCase {
             XCTAssertTrue(headings.allSatisfy { $0 > -180 && $0 <= 180 }, "--heading \(h): \(headings)")
         }
     }
+
+    func testStoppingExactlyAtTheGoalRadiusIsNotASuccess() throws {
+        let dir = try makeTempDir()
+        let base = ["episode", "--scene", "scenes/house_0001.json", "--start=1.0,0,2.0", "--heading", "90",
+                    "--actions", "6R 6F S", "--goal=-2.4,0,-1.2"]
+        XCTAssertEqual(try vlnsim(base + ["--out", dir + "/probe"]).status, 0)
+        let d = Float(try XCTUnwrap(try steps(dir + "/probe").json["final_distance_to_goal"] as? Double))
+        for (radius, expected) in [(d, false), (d.nextUp, true), (d.nextDown, false)] {
+            let r = try vlnsim(base + ["--goal-radius", "\(radius)", "--out", dir + "/r"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let json = try steps(dir + "/r").json
+            XCTAssertEqual(Float(json["final_distance_to_goal"] as! Double), d)
+            XCTAssertEqual(json["success"] as? Bool, expected, "final distance \(d) m, goal radius \(radius) m")
+            XCTAssertTrue(r.stdout.contains(expected ? ", success" : ", not a success"), r.stdout)
+        }
+    }
 }
