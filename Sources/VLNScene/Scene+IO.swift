@@ -9,7 +9,8 @@ extension Scene {
     /// `up_axis` to the Y-up world frame. Instance ids: an OBJ numbers its groups 1, 2, …, so each OBJ's ids are
     /// offset by the largest id loaded before it; ids stored in a PLY are kept as they are. Instance categories
     /// come from OBJ group names, or (for PLY files with a `label_set`) from the majority label of each instance's
-    /// vertices; the manifest's `instances` then override or add entries.
+    /// vertices; the manifest's `instances` then override or add entries. The geometry readers' warnings (see
+    /// `TriangleMesh.loadOBJ`) are collected in `warnings`.
     /// - Parameters:
     ///   - manifestPath: the `.json` manifest.
     ///   - dataPath: the directory substituted for `$DATA` (default `DataPath.resolve()`).
@@ -56,7 +57,8 @@ extension Scene {
             if let n = names { scene.labelNames.merge(n.names) { a, _ in a } }
             switch URL(fileURLWithPath: path).pathExtension.lowercased() {
             case "obj":
-                var (mesh, instances) = try TriangleMesh.loadOBJ(path: path)
+                var (mesh, instances, warnings) = try TriangleMesh.loadOBJ(path: path)
+                scene.warnings += warnings
                 let offset = maxId
                 if offset > 0 { mesh.triangleInstanceIds = mesh.triangleInstanceIds.map { $0 == 0 ? 0 : $0 + offset } }
                 for var info in instances { info.id += offset; scene.instances[info.id] = info }
@@ -119,9 +121,10 @@ extension Scene {
         case "json":
             return try load(manifestPath: path, dataPath: dataPath)
         case "obj":
-            let (mesh, instances) = try TriangleMesh.loadOBJ(path: path)
+            let (mesh, instances, warnings) = try TriangleMesh.loadOBJ(path: path)
             var scene = Scene(name: name, mesh: mesh, provenance: SceneManifest.Provenance(source: path).jsonString)
             for i in instances { scene.instances[i.id] = i }
+            scene.warnings = warnings
             return scene
         case "ply":
             let ply = try PLY.read(path: path)

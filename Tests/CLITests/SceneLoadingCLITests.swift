@@ -61,6 +61,22 @@ final class SceneLoadingCLITests: XCTestCase {
         XCTAssertTrue(ok.stdout.contains("navigable area") && ok.stdout.contains("1 island(s)"), ok.stdout)
     }
 
+    func testAMissingMaterialLibraryAndAnUndefinedMaterialAreWarningsNamingTheFileAndLine() throws {
+        let dir = try makeTempDir()
+        let obj = dir + "/room.obj"
+        try Data(("# a room\nmtllib nowhere.mtl\nusemtl oak_floor\n" + Self.floorAndWall).utf8).write(to: URL(fileURLWithPath: obj))
+        let r = try vlnsim(["scene-info", "--scene", obj])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let warnings = r.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: ") }
+        XCTAssertTrue(warnings.contains { $0.contains("\(obj):2") && $0.contains(dir + "/nowhere.mtl") }, r.stderr)
+        XCTAssertTrue(warnings.contains { $0.contains("\(obj):3") && $0.contains("oak_floor") }, r.stderr)
+        XCTAssertTrue(r.stdout.contains("navigable area"), r.stdout)
+        // The episode command loads the scene the same way and warns the same way; it still runs.
+        let e = try vlnsim(["episode", "--scene", obj, "--start=2,0,2", "--actions", "F S", "--out", dir + "/out"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        XCTAssertTrue(e.stderr.contains("warning: ") && e.stderr.contains("nowhere.mtl"), e.stderr)
+    }
+
     func steps(_ dir: String) throws -> (json: [String: Any], steps: [[String: Any]]) {
         let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/trajectory.json"))
         let json = try JSONSerialization.jsonObject(with: data) as! [String: Any]
