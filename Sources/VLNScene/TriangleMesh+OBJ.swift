@@ -3,6 +3,10 @@ import VLNCore
 
 /// Wavefront OBJ (+ MTL) reading and writing.
 ///
+/// Lexical rules (the OBJ specification's, for OBJ and MTL alike): `#` starts a comment anywhere on a line; tokens
+/// are separated by any run of spaces, tabs or CRs (CRLF files read as LF files); a line ending in `\` continues on
+/// the next; a UTF-8 byte order mark is skipped (see `TextBytes.forEachStatement`).
+///
 /// Supported on reading: `v` (extra components such as `w` or vertex colours are ignored), `f` in the forms
 /// `v`, `v/vt`, `v//vn`, `v/vt/vn` with positive or negative (relative) indices, polygons fan-triangulated
 /// (`v0 v1 v2`, `v0 v2 v3`, …); `o` and `g` (each distinct object/group name with faces becomes one instance);
@@ -41,7 +45,8 @@ extension TriangleMesh {
     ///   one warning counting the rest). Their faces get `defaultOBJColor`.
     /// - Throws: `VLNError.io` if the file cannot be read; `VLNError.badFile` with the 1-based line for a
     ///   malformed number, a face with fewer than 3 vertices, or a zero / out-of-range face index (also for a
-    ///   malformed `.mtl`, naming that file).
+    ///   malformed `.mtl`, naming that file). The line is the bad token's (a statement continued with `\` spans
+    ///   several lines), else the statement's first.
     /// - Complexity: O(file size).
     public static func loadOBJ(path: String) throws -> (mesh: TriangleMesh, instances: [InstanceInfo], warnings: [String]) {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -62,25 +67,25 @@ extension TriangleMesh {
         var usedIndex: [String: Int32] = [:]
         var triangleMaterials: [Int32] = []
         var currentMaterial: Int32 = -1
-        var toks: [Range<Int>] = []
         var face: [UInt32] = []
         /// `path:line (statement): reason`, the form of `VLNError.badFile`'s description, for a warning.
         func message(_ line: Int, _ statement: String, _ reason: String) -> String {
             VLNError.badFile(path: path, line: line, field: statement, reason: reason).description
         }
 
-        try text.forEachLine { start, end, line in
-            text.tokens(start, end, into: &toks)
-            guard let key = toks.first, text.bytes[key.lowerBound] != 35 /* # */ else { return }
-            func bad(_ field: String, _ reason: String) -> VLNError {
-                VLNError.badFile(path: path, line: line, field: field, reason: reason)
+        try text.forEachStatement { toks, line in
+            let key = toks[0]
+            /// An error on the statement's first line, or on the line of `token` (a statement may be continued).
+            func bad(_ field: String, _ reason: String, at token: Range<Int>? = nil) -> VLNError {
+                VLNError.badFile(path: path, line: token.map { text.lineNumber(at: $0.lowerBound) } ?? line, field: field,
+                                 reason: reason)
             }
             if text.equals(key, "v") {
                 guard toks.count >= 4 else { throw bad("v", "a vertex needs x y z, found \(toks.count - 1) values") }
                 var p = Vec3.zero
                 for k in 0..<3 {
                     guard let v = text.double(toks[k + 1]) else {
-                        throw bad("v", "malformed number '\(text.string(toks[k + 1]))'")
+                        throw bad("v", "malformed number '\(text.string(toks[k + 1]))'", at: toks[k + 1])
                     }
                     p[k] = Float(v)
                 }
@@ -95,12 +100,12 @@ extension TriangleMesh {
                     var e = t.lowerBound
                     while e < t.upperBound && text.bytes[e] != 47 /* / */ { e += 1 }
                     guard let k = text.integer(t.lowerBound..<e) else {
-                        throw bad("f", "malformed vertex index '\(text.string(t))'")
+                        throw bad("f", "malformed vertex index '\(text.string(t))'", at: t)
                     }
                     let idx = k > 0 ? k - 1 : n + k
                     guard k != 0, idx >= 0, idx < n else {
                         throw bad("f", "vertex index \(k) is out of range (\(n) vertices defined so far; "
-                                  + "indices are 1…\(n) or −1…−\(n))")
+                                  + "indices are 1…\(n) or −1…−\(n))", at: t)
                     }
                     face.append(UInt32(idx))
                 }
@@ -126,12 +131,13 @@ extension TriangleMesh {
                 for t in toks.dropFirst() {
                     let file = text.string(t)
                     let mtlPath = file.hasPrefix("/") ? file : folder + "/" + file
-                    guard let library = try readMTL(path: mtlPath) else {
+                    guard let (library, libraryWarnings) = try readMTL(path: mtlPath) else {
                         warnings.append((line, message(line, "mtllib", "material library '\(mtlPath)' does not exist or cannot be "
                                                        + "read; faces using its materials are drawn in the default grey")))
                         continue
                     }
                     libraries.append(file)
+                    warnings += libraryWarnings.map { (line, $0) }
                     for (name, c) in library where materials[name] == nil { materials[name] = c }
                 }
             } else if text.equals(key, "usemtl") {
@@ -163,43 +169,54 @@ extension TriangleMesh {
             warnings.append((used[rest.first!].line, message(used[rest.first!].line, "usemtl", "\(rest.count) more materials "
                                                             + "defined by no material library read (\(names)); drawn in the default grey")))
         }
-        warnings.sort { $0.line < $1.line }  // stable: file order
-        return (mesh, instances, warnings.map(\.text))
+        // File order; warnings of one line keep the order they were found in.
+        let ordered = warnings.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }
+        return (mesh, instances, ordered.map(\.element.text))
     }
 
-    /// Reads `newmtl` names and their `Kd` colours.
-    /// - Returns: the materials, or nil if the file does not exist or cannot be read.
+    /// Reads `newmtl` names and their `Kd` colours (same lexical rules as OBJ: `TextBytes.forEachStatement`).
+    ///
+    /// `Kd r g b` and `Kd r` (g = b = r) are read, components 0–1; `Kd spectral …` and `Kd xyz …` (valid MTL, not
+    /// supported here) leave the material grey, with a warning. Other statements are ignored.
+    /// - Returns: the materials and the warnings (`path:line (Kd): …`), or nil if the file does not exist or
+    ///   cannot be read.
     /// - Throws: `VLNError.badFile` naming the `.mtl` file and line for a malformed `Kd`.
-    static func readMTL(path: String) throws -> [String: RGB8]? {
+    static func readMTL(path: String) throws -> (materials: [String: RGB8], warnings: [String])? {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue,
               let data = FileManager.default.contents(atPath: path) else { return nil }
         let text = TextBytes(data)
         var out: [String: RGB8] = [:]
+        var warnings: [String] = []
         var current: String? = nil
-        var toks: [Range<Int>] = []
-        try text.forEachLine { start, end, line in
-            text.tokens(start, end, into: &toks)
-            guard let key = toks.first else { return }
+        try text.forEachStatement { toks, line in
+            let key = toks[0]
             if text.equals(key, "newmtl") {
                 current = toks.count > 1 ? text.string(toks[1]) : ""
                 if let c = current, out[c] == nil { out[c] = defaultOBJColor }
             } else if text.equals(key, "Kd"), let name = current {
-                guard toks.count >= 4 else {
-                    throw VLNError.badFile(path: path, line: line, field: "Kd", reason: "Kd needs r g b")
+                if toks.count > 1, text.equals(toks[1], "spectral") || text.equals(toks[1], "xyz") {
+                    warnings.append(VLNError.badFile(path: path, line: line, field: "Kd", reason:
+                        "'Kd \(text.string(toks[1])) …' is not supported (only 'Kd r g b'); material '\(name)' is drawn in "
+                        + "the default grey").description)
+                    return
+                }
+                guard toks.count == 2 || toks.count >= 4 else {
+                    throw VLNError.badFile(path: path, line: line, field: "Kd", reason: "Kd needs r g b (or one value for grey)")
                 }
                 var c = Vec3.zero
                 for k in 0..<3 {
-                    guard let v = text.double(toks[k + 1]) else {
-                        throw VLNError.badFile(path: path, line: line, field: "Kd",
-                                               reason: "malformed number '\(text.string(toks[k + 1]))'")
+                    let t = toks[toks.count == 2 ? 1 : k + 1]
+                    guard let v = text.double(t) else {
+                        throw VLNError.badFile(path: path, line: text.lineNumber(at: t.lowerBound), field: "Kd",
+                                               reason: "malformed number '\(text.string(t))'")
                     }
                     c[k] = Float(v)
                 }
                 out[name] = RGB8(unit: c)
             }
         }
-        return out
+        return (out, warnings)
     }
 
     /// Writes this mesh as OBJ at `path` and its materials as MTL next to it (same name, extension `.mtl`),
