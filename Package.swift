@@ -13,7 +13,7 @@
 //   CBLAS (OpenBLAS via pkg-config), CEncoderKernels (C: GELU, softmax, LayerNorm, depthwise convolution, ReLU6;
 //     AVX-512/AVX2 clones; bf16x3 matrix products on AMX tiles)
 //   VLNEncoders (tensors, safetensors, MiniLM text encoder, MobileNetV2 image encoder) ← VLNCore, VLNImage, CBLAS, CEncoderKernels
-//   vlnsim (CLI)                                                   ← VLNSim, VLNEncoders
+//   vlnsim (CLI)                                                   ← VLNSim, VLNNavigation, VLNEncoders
 import PackageDescription
 
 let package = Package(
@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "CEncoderKernels"),
         .target(name: "VLNEncoders", dependencies: ["VLNCore", "VLNImage", "CBLAS", "CEncoderKernels"]),
         .executableTarget(name: "vlnsim", dependencies: [
-            "VLNSim", "VLNScene", "VLNImage", "VLNCore", "VLNRGBD", "VLNEncoders", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VLNSim", "VLNScene", "VLNNavigation", "VLNImage", "VLNCore", "VLNRGBD", "VLNEncoders", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test data location and temporary folders, shared by the test targets.
         .target(name: "VLNTestSupport", dependencies: ["VLNCore"], path: "Sources/VLNTestSupport"),

@@ -58,9 +58,13 @@ public struct Quaternion: Equatable, Hashable, Codable, Sendable {
     public var normalized: Quaternion { let n = norm; return Quaternion(x: x / n, y: y / n, z: z / n, w: w / n) }
 
     /// The heading (rotation about +Y, radians in (−π, π]) of the forward axis −Z after this rotation.
+    ///
+    /// A half turn gives `Float.pi`: `atan2` alone gives ±3.1415927 (π rounded to nearest; `Float.pi` is π
+    /// rounded toward zero, one ulp less), and −3.1415927 when the forward axis' x is −0, as for `[0, 1, 0, 0]`.
     public var heading: Float {
         let f = rotate(Vec3(0, 0, -1))
-        return atan2(-f.x, -f.z)
+        let h = atan2(-f.x, -f.z)
+        return abs(h) >= .pi ? .pi : h
     }
 
     /// Hamilton product: `(a * b).rotate(v) == a.rotate(b.rotate(v))`.
@@ -190,8 +194,40 @@ public func approximatelyEqual(_ a: Float, _ b: Float, absolute: Float = 1e-5, r
 }
 
 extension Float {
-    /// Degrees → radians.
+    /// Degrees → radians (not wrapped; for a heading given in degrees, use `headingRadians`).
     @inlinable public var radians: Float { self * .pi / 180 }
-    /// Radians → degrees.
+    /// Radians → degrees (not wrapped; for a heading as written to a file or printed, use `headingDegrees`).
     @inlinable public var degrees: Float { self * 180 / .pi }
+
+    /// This heading in degrees (any finite value, e.g. from the CLI or an episode file) in radians in (−π, π].
+    ///
+    /// Wrapped in degrees first, which is exact, so that 540° and −180° are exactly the half turn 180° is
+    /// (`Float.pi`); wrapping 540° after conversion would leave a rounding error of a few ulps.
+    public var headingRadians: Float {
+        var d = fmodf(self, 360)
+        if d <= -180 { d += 360 }
+        if d > 180 { d -= 360 }
+        return d.radians
+    }
+
+    /// This angle (radians, any finite value) as a heading in degrees in (−180°, 180°] — the form every heading
+    /// written to a file or printed takes (DESIGN.md: 0 faces −Z, positive turns left).
+    ///
+    /// Wrapped to (−π, π] first (`wrapAngle`), then scaled by 180 / `Float.pi`, so that the half turn `Float.pi`
+    /// is exactly 180°: `degrees` gives −180.00002 for −`Float.pi`. A value that rounds to −180° is written
+    /// 180° (the same heading), and −0 is written 0.
+    public var headingDegrees: Float {
+        var d = Float(Double(wrapAngle(self)) / Double(Float.pi) * 180)
+        if d <= -180 { d += 360 }
+        return d + 0  // −0 + 0 = +0
+    }
+}
+
+/// `angle` (radians, finite) wrapped to (−π, π] — with π = `Float.pi`, so the interval is
+/// (−3.1415925, 3.1415925]. No rounding: the result differs from `angle` by a multiple of 2 · `Float.pi`.
+public func wrapAngle(_ angle: Float) -> Float {
+    var x = fmodf(angle, 2 * .pi)
+    if x <= -.pi { x += 2 * .pi }
+    if x > .pi { x -= 2 * .pi }
+    return x
 }

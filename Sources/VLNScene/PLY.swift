@@ -7,7 +7,9 @@ import VLNCore
 /// 0–1; `r g b` and `diffuse_red …` are accepted too), `label` (semantic label id; ScanNet's convention) and
 /// `instance` (also `objectId`, `instance_id`; negative ids become 0), and the optional `face` element's list
 /// property `vertex_indices` (or `vertex_index`; any count and index types, polygons fan-triangulated) with
-/// optional per-face `red green blue` and `instance`. All scalar types are accepted, by their names
+/// optional per-face `red green blue` and `instance`. A file without faces — no `face` element, or
+/// `element face 0` — is a point cloud (`PLYData.hasFaces`). Elements may have count 0 anywhere, in any
+/// encoding (`element vertex 0` gives no positions). All scalar types are accepted, by their names
 /// (`char uchar short ushort int uint float double`) and aliases (`int8 uint8 int16 uint16 int32 uint32
 /// float32 float64`); other elements and properties are skipped. Coordinates are returned as stored — the
 /// caller converts frames (see `UpAxis`).
@@ -165,7 +167,8 @@ public enum PLY {
     /// Reads a PLY file.
     /// - Returns: the vertex and (if there are faces) triangle data, as stored.
     /// - Throws: `VLNError.io` if the file cannot be read; `VLNError.badFile` for a bad header line (with its
-    ///   line), a missing `x`/`y`/`z` (field `vertex.x` …), a body shorter than the header promises (bytes or
+    ///   line), a missing `x`/`y`/`z` (field `vertex.x` …), faces without a `vertex_indices` list (field
+    ///   `face.vertex_indices`; only when the face count is not 0), a body shorter than the header promises (bytes or
     ///   values expected vs found), a malformed ASCII value (line), a face with fewer than 3 vertices or an
     ///   out-of-range vertex index (field `face[i]`).
     /// - Complexity: O(file size); binary bodies are read in place with unaligned loads, nothing per vertex is
@@ -200,7 +203,7 @@ public struct PLYData: Sendable {
     public var semanticLabels: [UInt16]? = nil
     /// Per-vertex instance id (`instance`, `objectId`, `instance_id`), 0 = none.
     public var instanceIds: [UInt32]? = nil
-    /// Fan-triangulated faces, nil when the file has no `face` element.
+    /// Fan-triangulated faces: nil when the file has no `face` element, empty when it declares `element face 0`.
     public var triangles: [SIMD3<UInt32>]? = nil
     /// Per-triangle colour from the face's own `red green blue`, if present.
     public var faceColors: [RGB8]? = nil
@@ -212,8 +215,9 @@ public struct PLYData: Sendable {
     /// Empty data (no vertices, no faces).
     public init() {}
 
-    /// Whether the file has a face element (then it is a mesh, else a point cloud).
-    public var hasFaces: Bool { triangles != nil }
+    /// Whether the file has at least one face: then it is a mesh, else — no `face` element, or
+    /// `element face 0` — a point cloud of its vertices.
+    public var hasFaces: Bool { !(triangles?.isEmpty ?? true) }
 
     /// The vertices as a point cloud (missing colours grey, missing labels and instances 0).
     public func pointCloud(pointRadius: Float = 0.03) -> PointCloud {
@@ -285,6 +289,13 @@ private struct BodyReader {
             return s
         }
         if e.name == "face" {
+            // Faces that cannot be read would make a mesh without triangles or, as none are read, a point cloud.
+            let named = { (p: PLY.Property) in p.countType != nil && (p.name == "vertex_indices" || p.name == "vertex_index") }
+            if e.count > 0 && !e.properties.contains(where: named) {
+                throw VLNError.badFile(path: path, field: "face.vertex_indices",
+                                       reason: "the face element (\(e.count) faces) has no list property 'vertex_indices' "
+                                       + "(or 'vertex_index'): its faces cannot be read")
+            }
             return e.properties.map { p in
                 if p.countType != nil { return p.name == "vertex_indices" || p.name == "vertex_index" ? .indices : .none }
                 switch p.name {

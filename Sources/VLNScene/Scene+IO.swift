@@ -9,7 +9,8 @@ extension Scene {
     /// `up_axis` to the Y-up world frame. Instance ids: an OBJ numbers its groups 1, 2, …, so each OBJ's ids are
     /// offset by the largest id loaded before it; ids stored in a PLY are kept as they are. Instance categories
     /// come from OBJ group names, or (for PLY files with a `label_set`) from the majority label of each instance's
-    /// vertices; the manifest's `instances` then override or add entries.
+    /// vertices; the manifest's `instances` then override or add entries. The geometry readers' warnings (see
+    /// `TriangleMesh.loadOBJ`) are collected in `warnings`.
     /// - Parameters:
     ///   - manifestPath: the `.json` manifest.
     ///   - dataPath: the directory substituted for `$DATA` (default `DataPath.resolve()`).
@@ -56,7 +57,8 @@ extension Scene {
             if let n = names { scene.labelNames.merge(n.names) { a, _ in a } }
             switch URL(fileURLWithPath: path).pathExtension.lowercased() {
             case "obj":
-                var (mesh, instances) = try TriangleMesh.loadOBJ(path: path)
+                var (mesh, instances, warnings) = try TriangleMesh.loadOBJ(path: path)
+                scene.warnings += warnings
                 let offset = maxId
                 if offset > 0 { mesh.triangleInstanceIds = mesh.triangleInstanceIds.map { $0 == 0 ? 0 : $0 + offset } }
                 for var info in instances { info.id += offset; scene.instances[info.id] = info }
@@ -109,8 +111,9 @@ extension Scene {
     /// A PLY with a per-vertex `label` property is taken as a ScanNet-style scan: Z up (converted, see `UpAxis`),
     /// labels are NYU40 ids, named from `<dataPath>/mp3d-navmaps/matterport_category_mappings.tsv` when that file
     /// exists, and each instance's category is its majority label. Any other PLY is taken as Y up. A PLY with faces
-    /// gives a mesh, without faces a point cloud. The scene's name is the file name without extension.
-    /// - Throws: `VLNError.badFile` for an unknown extension; the errors of the readers.
+    /// gives a mesh, without faces (no `face` element, or `element face 0`) a point cloud. The scene's name is the
+    /// file name without extension.
+    /// - Throws: `VLNError.badFile` for an unknown extension or a PLY without vertices; the errors of the readers.
     public static func load(path: String, dataPath: String = DataPath.resolve()) throws -> Scene {
         let url = URL(fileURLWithPath: path)
         let name = url.deletingPathExtension().lastPathComponent
@@ -118,12 +121,16 @@ extension Scene {
         case "json":
             return try load(manifestPath: path, dataPath: dataPath)
         case "obj":
-            let (mesh, instances) = try TriangleMesh.loadOBJ(path: path)
+            let (mesh, instances, warnings) = try TriangleMesh.loadOBJ(path: path)
             var scene = Scene(name: name, mesh: mesh, provenance: SceneManifest.Provenance(source: path).jsonString)
             for i in instances { scene.instances[i.id] = i }
+            scene.warnings = warnings
             return scene
         case "ply":
             let ply = try PLY.read(path: path)
+            guard !ply.positions.isEmpty else {
+                throw VLNError.badFile(path: path, field: "vertex", reason: "no vertices: a PLY scene needs at least one vertex")
+            }
             let scanNet = ply.semanticLabels != nil
             let axis: UpAxis = scanNet ? .z : .y
             var scene = Scene(name: name, provenance: SceneManifest.Provenance(source: path).jsonString)

@@ -57,6 +57,10 @@ public struct Scene: Sendable {
     public var floorCategories: Set<String>
     /// Where the scene came from (dataset, generator and seed, licence), free text.
     public var provenance: String
+    /// What the loaders worked around and a user should know — a missing material library, a material no library
+    /// defines — each `path:line (statement): what`, naming the file and line; empty for a clean load. The CLI
+    /// prints them to stderr as `warning: …`.
+    public var warnings: [String] = []
 
     /// A scene from its parts; by default empty, with `"floor"` as the only walkable category.
     public init(name: String, mesh: TriangleMesh = TriangleMesh(), points: PointCloud = PointCloud(),

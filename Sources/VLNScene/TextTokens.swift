@@ -2,7 +2,7 @@ import Foundation
 import VLNCore
 
 /// Internal helpers for the text formats (OBJ, MTL, ASCII PLY): the file's bytes with a trailing NUL, split into
-/// lines and whitespace-separated tokens without allocating per token.
+/// statements and whitespace-separated tokens without allocating per token.
 struct TextBytes {
     /// The file's bytes followed by one NUL (so `strtod` always stops inside the buffer).
     let bytes: [UInt8]
@@ -16,24 +16,43 @@ struct TextBytes {
     }
     init(bytes raw: [UInt8]) { var b = raw; b.append(0); bytes = b }
 
+    /// Blanks between tokens: space, tab, CR (of CRLF line ends), vertical tab, form feed.
     @inline(__always) static func isSpace(_ c: UInt8) -> Bool { c == 32 || c == 9 || c == 13 || c == 11 || c == 12 }
 
-    /// Calls `body(lineStart, lineEnd, lineNumber)` for each line (1-based numbers; `\n` excluded).
-    func forEachLine(from start: Int = 0, firstLineNumber: Int = 1,
-                     _ body: (Int, Int, Int) throws -> Void) rethrows {
-        var i = start, line = firstLineNumber
+    /// Calls `body(tokens, line)` for each statement of an OBJ or MTL file, with the 1-based number of the line it
+    /// starts on; lines that hold no token are skipped.
+    ///
+    /// The OBJ specification's rules (the .obj appendix of Wavefront's Advanced Visualizer manual: `#` comments,
+    /// `\` line continuation), applied to MTL files too: `#` starts a comment anywhere on a line, up to the end of
+    /// that line; a line whose last character before any comment and trailing blanks is `\` continues on the next
+    /// line, the `\` and the line break separating tokens as a blank does. Blanks are `isSpace`, so CRLF files read as LF files. A UTF-8 byte order
+    /// mark at the start of the file is skipped.
+    /// - Complexity: O(bytes); the token array is reused between statements.
+    func forEachStatement(_ body: (_ tokens: [Range<Int>], _ line: Int) throws -> Void) rethrows {
+        var toks: [Range<Int>] = []
         let n = count
+        var i = n >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+        var line = 1, first = 1
+        var continued = false
         while i < n {
             var j = i
             while j < n && bytes[j] != 10 { j += 1 }
-            try body(i, j, line)
+            var end = i
+            while end < j && bytes[end] != 35 /* # */ { end += 1 }
+            while end > i && TextBytes.isSpace(bytes[end - 1]) { end -= 1 }
+            let continues = end > i && bytes[end - 1] == 92 /* \ */
+            if continues { end -= 1 }
+            if !continued { toks.removeAll(keepingCapacity: true); first = line }
+            appendTokens(i, end, to: &toks)
+            if !continues && !toks.isEmpty { try body(toks, first) }
+            continued = continues
             i = j + 1; line += 1
         }
+        if continued && !toks.isEmpty { try body(toks, first) }  // a `\` on the last line
     }
 
-    /// Splits `[start, end)` into token ranges.
-    func tokens(_ start: Int, _ end: Int, into out: inout [Range<Int>]) {
-        out.removeAll(keepingCapacity: true)
+    /// Appends the token ranges of `[start, end)` to `out`.
+    func appendTokens(_ start: Int, _ end: Int, to out: inout [Range<Int>]) {
         var i = start
         while i < end {
             while i < end && TextBytes.isSpace(bytes[i]) { i += 1 }
@@ -43,6 +62,14 @@ struct TextBytes {
             out.append(i..<j)
             i = j
         }
+    }
+
+    /// The 1-based line that byte `offset` is on (for messages about a token of a continued statement).
+    /// - Complexity: O(offset).
+    func lineNumber(at offset: Int) -> Int {
+        var line = 1
+        for k in 0..<min(offset, count) where bytes[k] == 10 { line += 1 }
+        return line
     }
 
     func string(_ r: Range<Int>) -> String { String(decoding: bytes[r], as: UTF8.self) }

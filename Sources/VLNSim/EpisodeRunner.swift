@@ -12,7 +12,8 @@ public struct TrajectoryStep: Codable, Equatable, Sendable {
     public var position: [Float]
     /// Agent rotation `[x, y, z, w]` about +Y.
     public var rotation: [Float]
-    /// Heading in degrees (0 faces −Z, positive turns left).
+    /// Heading in degrees in (−180°, 180°] (0 faces −Z, positive turns left; a half turn is 180), from
+    /// `Float.headingDegrees`.
     public var headingDeg: Float
     /// Whether the MOVE_FORWARD that led here hit an obstacle (the agent slid or stayed).
     public var collided: Bool
@@ -20,6 +21,13 @@ public struct TrajectoryStep: Codable, Equatable, Sendable {
     public var distanceToGoal: Float?
     /// Scene events applied before this step's action, in words.
     public var events: [String]?
+
+    /// A row from its fields (units and conventions as documented on each; `headingDeg` in (−180°, 180°]).
+    public init(step: Int, action: String?, position: [Float], rotation: [Float], headingDeg: Float, collided: Bool,
+                distanceToGoal: Float?, events: [String]?) {
+        self.step = step; self.action = action; self.position = position; self.rotation = rotation
+        self.headingDeg = headingDeg; self.collided = collided; self.distanceToGoal = distanceToGoal; self.events = events
+    }
 }
 
 /// The outcome of a scripted episode.
@@ -34,13 +42,22 @@ public struct EpisodeResult: Sendable {
     public var goal: NavigationGoal?
     /// Whether STOP was called (VLN-CE counts success only then).
     public var stopped: Bool
+
+    /// An outcome from its parts, e.g. to score a trajectory recorded elsewhere.
+    public init(steps: [TrajectoryStep], shortestPath: [Vec3]?, goal: NavigationGoal?, stopped: Bool) {
+        self.steps = steps; self.shortestPath = shortestPath; self.goal = goal; self.stopped = stopped
+    }
     /// Sum of the euclidean lengths of the steps taken, metres.
     public var pathLength: Float {
         zip(path, path.dropFirst()).reduce(0) { $0 + distance($1.0, $1.1) }
     }
     /// Geodesic distance from the final position to the goal, metres.
     public var finalDistanceToGoal: Float? { steps.last?.distanceToGoal }
-    /// STOP called within the goal radius.
+    /// Success as habitat-lab's `Success` measure defines it, which VLN-CE uses: STOP was called and the final
+    /// geodesic distance to the goal is strictly less than the goal radius, `d < radius` — stopping exactly at the
+    /// radius is not a success. False without a path to the goal; nil without a goal.
+    /// Source: habitat-lab `habitat/tasks/nav/nav.py`, `Success.update_metric`
+    /// (`is_stop_called and distance_to_target < success_distance`); VLN-CE's `SUCCESS_DISTANCE` is 3.0 m.
     public var success: Bool? {
         guard let goal, let d = finalDistanceToGoal else { return goal == nil ? nil : false }
         return stopped && d < goal.radius
@@ -48,12 +65,15 @@ public struct EpisodeResult: Sendable {
 }
 
 extension SceneEdit {
-    /// A short description for logs and trajectory.json.
+    /// A short description for logs and trajectory.json; a move's yaw in whole degrees in (−180°, 180°] (the
+    /// same turn as the one given: 270° is written −90°).
     public var summary: String {
         switch self {
         case let .remove(id): return "remove instance \(id)"
         case let .move(id, t, yaw):
-            return String(format: "move instance %u by (%.2f, %.2f, %.2f) m, yaw %.0f°", id, t.x, t.y, t.z, yaw.degrees)
+            var deg = yaw.headingDegrees.rounded()
+            if deg <= -180 { deg += 360 }  // −179.6° rounds to −180°
+            return String(format: "move instance %u by (%.2f, %.2f, %.2f) m, yaw %.0f°", id, t.x, t.y, t.z, deg + 0 /* −0 → 0 */)
         case let .add(category, p, s):
             return String(format: "add %@ %.2f×%.2f×%.2f m at (%.2f, %.2f, %.2f)", category, s.x, s.y, s.z, p.x, p.y, p.z)
         }
@@ -96,7 +116,7 @@ extension Simulator {
         let shortest = goal.flatMap { navigation.shortestPath(from: agent.position, to: $0.position) }
         func record(_ action: AgentAction?, collided: Bool) -> TrajectoryStep {
             TrajectoryStep(step: stepCount, action: action?.rawValue, position: [agent.position.x, agent.position.y, agent.position.z],
-                           rotation: agent.rotation.xyzw, headingDeg: agent.heading.degrees, collided: collided,
+                           rotation: agent.rotation.xyzw, headingDeg: agent.heading.headingDegrees, collided: collided,
                            distanceToGoal: goal.flatMap { navigation.geodesicDistance(from: agent.position, to: $0.position) },
                            events: nil)
         }

@@ -1,8 +1,9 @@
 import Foundation
 import VLNCore
 
-/// A navigation goal: a point and a success radius (VLN-CE: success iff the agent stops within 3.0 m of the
-/// goal, geodesically; a scripted episode may use any radius).
+/// A navigation goal: a point and a success radius (VLN-CE: success iff the agent calls STOP at a geodesic
+/// distance to the goal strictly less than 3.0 m, see `EpisodeResult.success`; a scripted episode may use any
+/// radius).
 public struct NavigationGoal: Equatable, Sendable {
     /// World frame, metres.
     public var position: Vec3
@@ -10,7 +11,7 @@ public struct NavigationGoal: Equatable, Sendable {
     public var radius: Float
     /// - Parameters:
     ///   - position: world frame, metres.
-    ///   - radius: success distance, metres; VLN-CE's 3.0 by default.
+    ///   - radius: success distance, metres (success needs a distance strictly below it); VLN-CE's 3.0 by default.
     public init(position: Vec3, radius: Float = 3.0) { self.position = position; self.radius = radius }
 }
 
@@ -77,7 +78,7 @@ public struct ScriptedEpisode: Sendable {
                 }
                 heading = q.heading
             } else if let h = file.startHeadingDeg {
-                heading = h.radians
+                heading = h.headingRadians
             }
             episode.start = AgentState(position: Vec3(p[0], p[1], p[2]), heading: heading)
         }
@@ -103,7 +104,7 @@ public struct ScriptedEpisode: Sendable {
             switch e.type {
             case "remove": edit = .remove(instance: try instance())
             case "move": edit = .move(instance: try instance(), translation: try vec(e.translation ?? [0, 0, 0], "translation"),
-                                      yaw: (e.yawDeg ?? 0).radians)
+                                      yaw: (e.yawDeg ?? 0).headingRadians)
             case "add":
                 guard let c = e.category, !c.isEmpty else { throw bad("\(f).category", "missing category") }
                 edit = .add(category: c, position: try vec(e.position, "position"), size: try vec(e.size, "size"))

@@ -53,7 +53,7 @@ public final class Simulator {
     public let settings: AgentSettings
     /// The navigation grid of the current scene (rebuilt after each scene event).
     public private(set) var navigation: NavigationGrid
-    /// Where the agent stands and faces.
+    /// Where the agent stands and faces; its heading is kept in (−π, π] (`wrapAngle`).
     public private(set) var agent: AgentState
     /// Number of actions taken since the last reset.
     public private(set) var stepCount = 0
@@ -77,7 +77,8 @@ public final class Simulator {
         agent = AgentState(position: p, heading: 0)
     }
 
-    /// Places the agent. The position is moved onto the floor (its y becomes the floor height).
+    /// Places the agent. The position is moved onto the floor (its y becomes the floor height); the heading
+    /// (any finite number of radians) is wrapped to (−π, π].
     /// - Throws: `VLNError.invalidValue(field: "start_position", …)` if the position is not navigable
     ///   (outside the floor, inside an obstacle, or closer than the agent radius to one), with the nearest
     ///   navigable point in the message.
@@ -90,7 +91,7 @@ public final class Simulator {
             throw VLNError.invalidValue(field: "start_position",
                 reason: String(format: "(%.2f, %.2f, %.2f) is not navigable in scene %@", state.position.x, state.position.y, state.position.z, scene.name) + hint)
         }
-        agent = AgentState(position: Vec3(state.position.x, floor.y, state.position.z), heading: state.heading)
+        agent = AgentState(position: Vec3(state.position.x, floor.y, state.position.z), heading: wrapAngle(state.heading))
         stepCount = 0
         stopped = false
     }
@@ -160,14 +161,6 @@ public final class Simulator {
 @inline(__always) func simd_distanceXZ(_ a: Vec3, _ b: Vec3) -> Float {
     let d = Vec2(a.x - b.x, a.z - b.z)
     return (d * d).sum().squareRoot()
-}
-
-/// Wraps an angle to (−π, π].
-func wrapAngle(_ a: Float) -> Float {
-    var x = fmodf(a, 2 * .pi)
-    if x <= -.pi { x += 2 * .pi }
-    if x > .pi { x -= 2 * .pi }
-    return x
 }
 
 extension AgentSettings {

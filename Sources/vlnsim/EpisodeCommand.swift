@@ -45,7 +45,7 @@ struct EpisodeCommand: ParsableCommand {
     @Option(name: .long, help: "Goal position x,y,z in metres. Negative values: --goal=-1,0,2.")
     var goal: Vec3Argument?
 
-    @Option(name: .long, help: "Goal success radius in metres (default: the episode file's, else 3.0 as in VLN-CE).")
+    @Option(name: .long, help: "Goal success radius in metres: success needs STOP at a geodesic distance strictly less than it (default: the episode file's, else 3.0 as in VLN-CE).")
     var goalRadius: Float?
 
     @Option(name: .long, help: "Seed for a random start (and oracle goal) when none is given.")
@@ -83,14 +83,14 @@ struct EpisodeCommand: ParsableCommand {
             let scene = try sceneOptions.loadScene(orFromEpisode: ep.scene)
             let sim = try Simulator(scene: scene)
             var rng = SeededRandom(seed: seed)
-            if let s = start { ep.start = AgentState(position: s.value, heading: (heading ?? 0).radians) }
-            else if let h = heading, ep.start != nil { ep.start!.heading = h.radians }
+            if let s = start { ep.start = AgentState(position: s.value, heading: (heading ?? 0).headingRadians) }
+            else if let h = heading, ep.start != nil { ep.start!.heading = h.headingRadians }
             let startState = try ep.start ?? {
                 guard let p = sim.navigation.randomNavigablePoint(using: &rng, island: sim.navigation.largestIsland) else {
                     throw VLNError.invalidValue(field: "scene", reason: "no navigable point in \(scene.name)")
                 }
                 let randomHeading = rng.uniform(-.pi, .pi)
-                return AgentState(position: p, heading: heading?.radians ?? randomHeading)
+                return AgentState(position: p, heading: heading?.headingRadians ?? randomHeading)
             }()
             if let g = goal { ep.goal = NavigationGoal(position: g.value, radius: goalRadius ?? ep.goal?.radius ?? 3.0) }
             else if let r = goalRadius, ep.goal != nil { ep.goal!.radius = r }

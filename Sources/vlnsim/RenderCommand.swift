@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VLNCore
 import VLNImage
+import VLNNavigation
 import VLNScene
 import VLNSim
 
@@ -51,7 +52,7 @@ struct RenderCommand: ParsableCommand {
             var settings = AgentSettings()
             settings.intrinsics = CameraIntrinsics(width: width, height: height, hfov: hfov.radians)
             settings.cameraHeight = cameraHeight
-            var state = AgentState(position: position.value, heading: heading.radians)
+            var state = AgentState(position: position.value, heading: heading.headingRadians)
             if !anywhere {
                 let sim = try Simulator(scene: scene, settings: settings)
                 do { try sim.reset(to: state) } catch let VLNError.invalidValue(_, reason) {
@@ -107,7 +108,11 @@ struct GenerateSceneCommand: ParsableCommand {
 struct SceneInfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scene-info",
-        abstract: "Describe a scene: geometry, instances by category, regions, navigable area and islands.")
+        abstract: "Describe a scene: geometry, instances by category, regions, navigable area and islands.",
+        discussion: """
+        A scene an agent cannot walk in (no floor, or floor too narrow for the agent) is still described: the last \
+        line says it has no navigable area and why, and the command succeeds.
+        """)
 
     @OptionGroup var sceneOptions: SceneOptions
 
@@ -136,12 +141,30 @@ struct SceneInfoCommand: ParsableCommand {
                           + String(format: " centre (%6.2f, %5.2f, %6.2f)  size %.2f × %.2f × %.2f m  in ", c.x, c.y, c.z, e.x, e.y, e.z) + room)
                 }
             }
-            let sim = try Simulator(scene: scene)
-            let nav = sim.navigation
-            print(String(format: "  navigable area %.2f m² (agent radius %.2f m, height %.2f m, cell %.2f m), %d island(s)",
-                         nav.navigableArea, sim.settings.navigation.agentRadius, sim.settings.navigation.agentHeight,
-                         sim.settings.navigation.cellSize, nav.islandCount))
+            print("  " + navigationSummary(scene))
         }
+    }
+
+    /// The navigable area and islands for VLN-CE's agent, or — the scene is still described, and the command
+    /// succeeds — that there is none and why: no floor geometry at all, or floor everywhere too close to
+    /// obstacles or its edge.
+    func navigationSummary(_ scene: Scene) -> String {
+        let settings = AgentSettings().navigation
+        let agent = String(format: "agent radius %.2f m, height %.2f m, cell %.2f m", settings.agentRadius,
+                           settings.agentHeight, settings.cellSize)
+        let nav: NavigationGrid
+        do { nav = try NavigationGrid(scene: scene, settings: settings) } catch {
+            let reason = (error as? VLNError).map { if case let .invalidValue(_, r) = $0 { return r } else { return $0.description } }
+            return "no navigable area (\(agent)): \(reason ?? "\(error)"); an agent cannot be placed in it (render --anywhere can still render it)"
+        }
+        if nav.islandCount == 0 {
+            var floorCells = 0
+            for j in 0..<nav.height { for i in 0..<nav.width where nav.cellState(i: i, j: j) == .floor { floorCells += 1 } }
+            let area = Float(floorCells) * settings.cellSize * settings.cellSize
+            return "no navigable area (\(agent)): " + String(format: "its %.2f m² of floor are all ", area)
+                + "within the agent radius of an obstacle or of the floor's edge; an agent cannot be placed in it (render --anywhere can still render it)"
+        }
+        return String(format: "navigable area %.2f m² (%@), %d island(s)", nav.navigableArea, agent, nav.islandCount)
     }
 }
 

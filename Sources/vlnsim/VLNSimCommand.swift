@@ -30,11 +30,14 @@ struct SceneOptions: ParsableArguments {
 
     var dataPath: String { data ?? DataPath.resolve() }
 
+    /// Loads the scene and prints the loaders' warnings (`Scene.warnings`) to stderr, one `warning: …` line each.
     func loadScene(orFromEpisode episodeScene: String? = nil) throws -> Scene {
         guard let path = scene ?? episodeScene.map({ DataPath.expand($0, dataPath: dataPath) }) else {
             throw ValidationError("no scene: pass --scene PATH (or name one in the episode file)")
         }
-        return try Scene.load(path: path, dataPath: dataPath)
+        let loaded = try Scene.load(path: path, dataPath: dataPath)
+        for w in loaded.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+        return loaded
     }
 }
 

@@ -42,7 +42,7 @@ final class OBJTests: XCTestCase {
         let dir = try makeTempDir()
         try Data(Self.obj.utf8).write(to: URL(fileURLWithPath: dir + "/test.obj"))
         try Data(Self.mtl.utf8).write(to: URL(fileURLWithPath: dir + "/test.mtl"))
-        let (mesh, instances) = try TriangleMesh.loadOBJ(path: dir + "/test.obj")
+        let (mesh, instances, warnings) = try TriangleMesh.loadOBJ(path: dir + "/test.obj")
         XCTAssertEqual(mesh.vertices.count, 7)
         // The empty `o` has no faces and is no instance; `bed_3` reappearing is the same instance.
         XCTAssertEqual(instances, [InstanceInfo(id: 1, category: "bed"), InstanceInfo(id: 2, category: "kitchen counter")])
@@ -51,16 +51,70 @@ final class OBJTests: XCTestCase {
         XCTAssertEqual(mesh.triangleInstanceIds, [1, 1, 2, 2, 1])
         let grey = TriangleMesh.defaultOBJColor
         XCTAssertEqual(mesh.triangleColors, [RGB8(255, 0, 0), RGB8(255, 0, 0), RGB8(0, 0, 255), grey, grey])
+        XCTAssertEqual(warnings.count, 1, "\(warnings)")
+        XCTAssertTrue(warnings.first?.hasPrefix(dir + "/test.obj:19 (usemtl): material 'not_defined'") ?? false, "\(warnings)")
     }
 
-    func testMissingMTLGivesGreyAndFacesBeforeGroupsHaveNoInstance() throws {
+    func testMissingMTLGivesGreyWithAWarningNamingTheFileAndLine() throws {
         let dir = try makeTempDir()
         let path = dir + "/m.obj"
         try Data("mtllib nowhere.mtl\nv 0 0 0\nv 1 0 0\nv 0 0 1\nusemtl red\nf 1 2 3\n".utf8).write(to: URL(fileURLWithPath: path))
-        let (mesh, instances) = try TriangleMesh.loadOBJ(path: path)
+        let (mesh, instances, warnings) = try TriangleMesh.loadOBJ(path: path)
         XCTAssertEqual(instances, [])
         XCTAssertEqual(mesh.triangleColors, [TriangleMesh.defaultOBJColor])
         XCTAssertEqual(mesh.triangleInstanceIds, [0])
+        // The missing library: the OBJ file and line of the mtllib statement, and the .mtl path looked for.
+        XCTAssertEqual(warnings.count, 2, "\(warnings)")
+        XCTAssertTrue(warnings[0].hasPrefix(path + ":1 (mtllib): "), warnings[0])
+        XCTAssertTrue(warnings[0].contains("'\(dir)/nowhere.mtl' does not exist"), warnings[0])
+        // The material it would have defined: the line of the usemtl.
+        XCTAssertTrue(warnings[1].hasPrefix(path + ":5 (usemtl): material 'red'"), warnings[1])
+        XCTAssertTrue(warnings[1].contains("read: none"), warnings[1])
+        // Through Scene.load, directly and from a manifest: the scene carries them.
+        XCTAssertEqual(try Scene.load(path: path, dataPath: dir).warnings, warnings)
+        try Data(#"{"format": "vlnsim-scene", "version": 1, "name": "m", "up_axis": "y", "meshes": [{"path": "m.obj"}]}"#.utf8)
+            .write(to: URL(fileURLWithPath: dir + "/m.json"))
+        XCTAssertEqual(try Scene.load(path: dir + "/m.json", dataPath: dir).warnings, warnings)
+    }
+
+    func testMaterialWarningsAndResolution() throws {
+        let dir = try makeTempDir()
+        let path = dir + "/w.obj"
+        try Data("newmtl red\nKd 1 0 0\n".utf8).write(to: URL(fileURLWithPath: dir + "/a.mtl"))
+        try FileManager.default.createDirectory(atPath: dir + "/folder.mtl", withIntermediateDirectories: true)
+        // A material used before the mtllib that defines it is found; a folder is not a library; an undefined
+        // material is reported once, at its first use, with its number of uses.
+        try Data("""
+            v 0 0 0
+            v 1 0 0
+            v 0 0 1
+            usemtl red
+            f 1 2 3
+            mtllib folder.mtl a.mtl
+            usemtl blue
+            f 1 2 3
+            usemtl blue
+            f 1 2 3
+            usemtl
+            f 1 2 3
+
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        let (mesh, _, warnings) = try TriangleMesh.loadOBJ(path: path)
+        let grey = TriangleMesh.defaultOBJColor
+        XCTAssertEqual(mesh.triangleColors, [RGB8(255, 0, 0), grey, grey, grey])
+        XCTAssertEqual(warnings.count, 3, "\(warnings)")
+        XCTAssertTrue(warnings[0].hasPrefix(path + ":6 (mtllib): material library '\(dir)/folder.mtl'"), warnings[0])
+        XCTAssertTrue(warnings[1].hasPrefix(path + ":7 (usemtl): material 'blue' (first of 2 uses)"), warnings[1])
+        XCTAssertTrue(warnings[1].contains("read: 'a.mtl'"), warnings[1])
+        XCTAssertTrue(warnings[2].hasPrefix(path + ":11 (usemtl): a usemtl without a material name"), warnings[2])
+
+        // Many undefined materials: one warning each up to the limit, then one for the rest.
+        let n = TriangleMesh.maxMaterialWarnings + 7
+        let many = "v 0 0 0\nv 1 0 0\nv 0 0 1\n" + (0..<n).map { "usemtl m\($0)\nf 1 2 3\n" }.joined()
+        try Data(many.utf8).write(to: URL(fileURLWithPath: path))
+        let w = try TriangleMesh.loadOBJ(path: path).warnings
+        XCTAssertEqual(w.count, TriangleMesh.maxMaterialWarnings + 1)
+        XCTAssertTrue(w.last?.contains("7 more materials") ?? false, w.last ?? "")
     }
 
     func testCategoryFromGroupName() {
@@ -86,7 +140,8 @@ final class OBJTests: XCTestCase {
         let renumber = try mesh.writeOBJ(to: path, instances: infos)
         XCTAssertEqual(renumber, [1: 1, 2: 2])
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/house.mtl"))
-        let (back, instances) = try TriangleMesh.loadOBJ(path: path)
+        let (back, instances, warnings) = try TriangleMesh.loadOBJ(path: path)
+        XCTAssertEqual(warnings, [])
         XCTAssertEqual(back.vertices, mesh.vertices)
         XCTAssertEqual(instances, [infos[1]!, infos[2]!])
         struct Tri: Hashable { var t: [UInt32]; var c: RGB8; var id: UInt32 }
