@@ -15,12 +15,11 @@ size_t vln_gemm_packed_count(size_t k, size_t n) { return k * ((n + NR - 1) / NR
 void vln_gemm_pack_b(const float *b, size_t k, size_t n, size_t ldb, float *packed) {
     const size_t panels = (n + NR - 1) / NR;
     for (size_t j = 0; j < panels; j++) {
+        const size_t col0 = j * NR, cols = n - col0 < NR ? n - col0 : NR;
         for (size_t p = 0; p < k; p++) {
             float *dst = packed + (j * k + p) * NR;
-            for (size_t c = 0; c < NR; c++) {
-                size_t col = j * NR + c;
-                dst[c] = col < n ? b[p * ldb + col] : 0.0f;
-            }
+            memcpy(dst, b + p * ldb + col0, cols * sizeof(float));
+            for (size_t c = cols; c < NR; c++) dst[c] = 0.0f;
         }
     }
 }
@@ -34,26 +33,57 @@ size_t vln_attention_scratch_count(size_t t, size_t dh) {
 #include <immintrin.h>
 #define VLN_GEMM_TARGET __attribute__((target("avx2,fma,prfchw")))
 
-// The epilogue on `rows` × `cols` values of C (`ldc` apart) whose columns start at `col0`.
-static inline __attribute__((always_inline)) void epilogue(float *c, size_t ldc, size_t rows, size_t cols, const float *bias,
-                                                             size_t col0, vln_gemm_epilogue kind) {
-    if (kind == VLN_GEMM_PLAIN) return;
-    for (size_t r = 0; r < rows; r++) {
-        float *row = c + r * ldc;
-        if (kind == VLN_GEMM_BIAS) {
-            for (size_t i = 0; i < cols; i++) row[i] += bias[col0 + i];
-        } else {
-            for (size_t i = 0; i < cols; i++) row[i] = vln_gelu1(row[i] + bias[col0 + i]);
-        }
-    }
+// e^x on 8 lanes: `vln_expf` (scalar_math.h) written with AVX2 intrinsics.
+static inline __attribute__((always_inline)) VLN_GEMM_TARGET __m256 exp8(__m256 x) {
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.3f));
+    const __m256 magic = _mm256_set1_ps(12582912.0f);
+    const __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504f), magic);
+    const __m256 n = _mm256_sub_ps(t, magic);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fmadd_ps(n, _mm256_set1_ps(2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
+    const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(0x4B400000)),
+                                                            _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
 }
 
-// Stores (or adds, with `accumulate`) the accumulators of one row of a C block: 16 columns, or the first `cols`.
-static inline __attribute__((always_inline)) VLN_GEMM_TARGET void store_row(float *c, __m256 lo, __m256 hi, size_t cols, int accumulate) {
+// GELU on 8 lanes: `vln_gelu1` (scalar_math.h) written with AVX2 intrinsics.
+static inline __attribute__((always_inline)) VLN_GEMM_TARGET __m256 gelu8(__m256 v) {
+    const __m256 z = _mm256_mul_ps(v, _mm256_set1_ps(0.70710678118654752f));
+    const __m256 sign = _mm256_set1_ps(-0.0f), a = _mm256_andnot_ps(sign, z);
+    const __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(_mm256_set1_ps(0.3275911f), a, _mm256_set1_ps(1.0f)));
+    __m256 poly = _mm256_fmadd_ps(_mm256_set1_ps(1.061405429f), t, _mm256_set1_ps(-1.453152027f));
+    poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(1.421413741f));
+    poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(-0.284496736f));
+    poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(0.254829592f));
+    poly = _mm256_mul_ps(poly, t);
+    __m256 e = _mm256_fnmadd_ps(poly, exp8(_mm256_xor_ps(_mm256_mul_ps(z, z), sign)), _mm256_set1_ps(1.0f));
+    e = _mm256_or_ps(e, _mm256_and_ps(z, sign));  // erf(z) takes the sign of z (e ≥ 0 before)
+    return _mm256_mul_ps(_mm256_mul_ps(v, _mm256_set1_ps(0.5f)), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+}
+
+// The end of one k-block for one row of a C block (16 columns, the first `cols` stored): the accumulators, plus C
+// when `accumulate`; then, on the last k-block (`bias` not NULL: bias[0…cols)), + bias and, with `gelu`, GELU.
+static inline __attribute__((always_inline)) VLN_GEMM_TARGET void store_row(float *c, __m256 lo, __m256 hi, size_t cols, int accumulate,
+                                                                           const float *bias, int gelu) {
     if (cols == NR) {
         if (accumulate) {
             lo = _mm256_add_ps(lo, _mm256_loadu_ps(c));
             hi = _mm256_add_ps(hi, _mm256_loadu_ps(c + 8));
+        }
+        if (bias) {
+            lo = _mm256_add_ps(lo, _mm256_loadu_ps(bias));
+            hi = _mm256_add_ps(hi, _mm256_loadu_ps(bias + 8));
+            if (gelu) {
+                lo = gelu8(lo);
+                hi = gelu8(hi);
+            }
         }
         _mm256_storeu_ps(c, lo);
         _mm256_storeu_ps(c + 8, hi);
@@ -61,7 +91,11 @@ static inline __attribute__((always_inline)) VLN_GEMM_TARGET void store_row(floa
         float tile[NR] __attribute__((aligned(32)));
         _mm256_store_ps(tile, lo);
         _mm256_store_ps(tile + 8, hi);
-        for (size_t i = 0; i < cols; i++) c[i] = accumulate ? c[i] + tile[i] : tile[i];
+        for (size_t i = 0; i < cols; i++) {
+            float v = accumulate ? c[i] + tile[i] : tile[i];
+            if (bias) v = gelu ? vln_gelu1(v + bias[i]) : v + bias[i];
+            c[i] = v;
+        }
     }
 }
 
@@ -69,7 +103,7 @@ static inline __attribute__((always_inline)) VLN_GEMM_TARGET void store_row(floa
 // micro-panel over kc steps. A micro-panel: kc steps of 6 values (rows 0–5 of step p at a[6p…6p+5]); B micro-panel:
 // kc steps of 16. 12 ymm accumulators, 2 loads of B and 6 broadcasts of A per step.
 static VLN_GEMM_TARGET void kernel_6x16(size_t kc, const float *a, const float *b, float *c, size_t ldc, size_t rows, size_t cols,
-                                        int accumulate) {
+                                        int accumulate, const float *bias, int gelu) {
     // C's lines are fetched for writing while the products run (stored cold, each row would wait for its lines).
     for (size_t r = 0; r < rows; r++) {
         _m_prefetchw(c + r * ldc);
@@ -103,7 +137,43 @@ static VLN_GEMM_TARGET void kernel_6x16(size_t kc, const float *a, const float *
     for (; p < kc; p++, a += MR, b += NR) VLN_GEMM_STEP(0);
 #undef VLN_GEMM_STEP
     const __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-    for (size_t r = 0; r < rows; r++) store_row(c + r * ldc, acc[r][0], acc[r][1], cols, accumulate);
+    for (size_t r = 0; r < rows; r++) store_row(c + r * ldc, acc[r][0], acc[r][1], cols, accumulate, bias, gelu);
+}
+
+// As `kernel_6x16`, with A read in place: rows r of A at a + r·lda (row pointers past `rows` repeat the last row, whose
+// products are not stored). For the small products of attention, where packing A would cost more than it saves.
+static VLN_GEMM_TARGET void kernel_6x16_rows(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, size_t rows,
+                                             size_t cols) {
+    const float *a0 = a, *a1 = a + (rows > 1 ? 1 : 0) * lda, *a2 = a + (rows > 2 ? 2 : 0) * lda;
+    const float *a3 = a + (rows > 3 ? 3 : 0) * lda, *a4 = a + (rows > 4 ? 4 : 0) * lda, *a5 = a + (rows > 5 ? 5 : 0) * lda;
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (size_t p = 0; p < kc; p++, b += NR) {
+        const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        __m256 x = _mm256_broadcast_ss(a0 + p);
+        c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
+        x = _mm256_broadcast_ss(a1 + p);
+        c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
+        x = _mm256_broadcast_ss(a2 + p);
+        c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
+        x = _mm256_broadcast_ss(a3 + p);
+        c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
+        x = _mm256_broadcast_ss(a4 + p);
+        c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
+        x = _mm256_broadcast_ss(a5 + p);
+        c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
+    }
+    const __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    for (size_t r = 0; r < rows; r++) store_row(c + r * ldc, acc[r][0], acc[r][1], cols, 0, NULL, 0);
+}
+
+// C (m × n) = A (m × k, read in place) · B (packed), no k-blocking: for small products (k up to a few hundred).
+static VLN_GEMM_TARGET void gemm_small(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float *c, size_t ldc) {
+    for (size_t j = 0; j < (n + NR - 1) / NR; j++) {
+        const size_t col0 = j * NR, cols = n - col0 < NR ? n - col0 : NR;
+        for (size_t i = 0; i < m; i += MR)
+            kernel_6x16_rows(k, a + i * lda, lda, packed + j * k * NR, c + i * ldc + col0, ldc, m - i < MR ? m - i : MR, cols);
+    }
 }
 
 // Packs `rows` rows (≤ MC) × kc columns of A (`lda` apart) into micro-panels of 6 rows (see `kernel_6x16`), rows
@@ -125,9 +195,10 @@ static _Thread_local float apack[MC * KC] __attribute__((aligned(64)));  // A's 
 
 static VLN_GEMM_TARGET void gemm_avx2(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
                                       const float *bias, vln_gemm_epilogue kind, float *c, size_t ldc) {
-    if (k == 0) {
-        for (size_t r = 0; r < m; r++) memset(c + r * ldc, 0, n * sizeof(float));
-        epilogue(c, ldc, m, n, bias, 0, kind);
+    if (k == 0) {  // an empty sum: 0, then the epilogue
+        for (size_t r = 0; r < m; r++)
+            for (size_t i = 0; i < n; i++)
+                c[r * ldc + i] = kind == VLN_GEMM_PLAIN ? 0.0f : kind == VLN_GEMM_BIAS ? bias[i] : vln_gelu1(bias[i]);
         return;
     }
     const size_t panels = (n + NR - 1) / NR;
@@ -144,8 +215,8 @@ static VLN_GEMM_TARGET void gemm_avx2(size_t m, size_t n, size_t k, const float 
                 for (size_t ir = 0; ir < mc; ir += MR) {
                     const size_t rows = mc - ir < MR ? mc - ir : MR;
                     float *cp = c + (ic + ir) * ldc + col0;
-                    kernel_6x16(kc, ap + ir * kc, bp, cp, ldc, rows, cols, accumulate);
-                    if (last) epilogue(cp, ldc, rows, cols, bias, col0, kind);
+                    kernel_6x16(kc, ap + ir * kc, bp, cp, ldc, rows, cols, accumulate,
+                                last && kind != VLN_GEMM_PLAIN ? bias + col0 : NULL, kind == VLN_GEMM_BIAS_GELU);
                 }
             }
         }
@@ -177,16 +248,18 @@ static VLN_GEMM_TARGET void attention_avx2(size_t t, size_t heads, size_t dh, co
     for (size_t h = 0; h < heads; h++) {
         const float *q = qkv + h * dh, *k = qkv + hidden + h * dh, *vh = qkv + 2 * hidden + h * dh;
         // Kᵀ (dh × t) packed as B: panel j, row p holds keys 16j…16j+15 at dimension p.
-        for (size_t j = 0; j < tp / NR; j++)
-            for (size_t p = 0; p < dh; p++)
-                for (size_t c = 0; c < NR; c++) {
-                    const size_t key = j * NR + c;
-                    kt[(j * dh + p) * NR + c] = key < t ? k[key * ldqkv + p] : 0.0f;
-                }
+        for (size_t key = 0; key < tp; key++) {
+            float *dst = kt + (key / NR) * dh * NR + key % NR;
+            if (key < t) {
+                for (size_t p = 0; p < dh; p++) dst[p * NR] = k[key * ldqkv + p];
+            } else {
+                for (size_t p = 0; p < dh; p++) dst[p * NR] = 0.0f;
+            }
+        }
         vln_gemm_pack_b(vh, t, dh, ldqkv, v);
-        gemm_avx2(t, t, dh, q, ldqkv, kt, NULL, VLN_GEMM_PLAIN, scores, t);
+        gemm_small(t, t, dh, q, ldqkv, kt, scores, t);
         softmax_scaled(scores, t, scale);
-        gemm_avx2(t, dh, t, scores, t, v, NULL, VLN_GEMM_PLAIN, ctx + h * dh, ldctx);
+        gemm_small(t, dh, t, scores, t, v, ctx + h * dh, ldctx);
     }
 }
 
