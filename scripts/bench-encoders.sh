@@ -10,8 +10,10 @@
 #   python3 -m venv /tmp/vlnsim-anchors/torch && /tmp/vlnsim-anchors/torch/bin/pip install torch torchvision sentence-transformers
 # Without it the script still runs the Swift side and compares it with the published anchor range (105–154).
 # Swift side: package-benchmark target EncoderBenchmarks (minilm_r2r_256, p50 over its iterations), then the plain
-# loop EncoderTiming (median of 10), then the same loop with every product in fp32 sgemm (VLNSIM_AMX=0; on CPUs
-# without AMX-BF16 the two Swift loops are the same). All check their output against the reference embeddings.
+# loop EncoderTiming (median of 10), then the same loop with every product in OpenBLAS sgemm (VLNSIM_AMX=0
+# VLNSIM_PACKED=0: no AMX, no packed AVX2 kernel; on AVX-512 CPUs without AMX the two Swift loops are the same). All
+# check their output against the reference embeddings. To time the AVX2 path on an AVX-512 or AMX machine, run the
+# script with VLNSIM_SIMD=avx2 (the AVX2 kernels, OpenBLAS's Haswell kernels, no AMX).
 # Environment: PY (default /tmp/vlnsim-anchors/torch/bin/python), ANCHORS (default ../shared/anchors),
 #              VLNSIM_MODELS (default ~/.cache/vlnsim; `make setup` fills it).
 set -euo pipefail
@@ -39,8 +41,8 @@ swift package --scratch-path "$root/.build-bench" benchmark --target EncoderBenc
 echo "== Swift: plain timing loop (EncoderTiming, 10 repetitions) ==" >&2
 swift build -c release --scratch-path "$root/.build-bench" --product EncoderTiming >&2
 "$root/.build-bench/release/EncoderTiming" 10 | tee "$log/timing.txt"
-echo "== Swift: the same loop with fp32 sgemm for every product (VLNSIM_AMX=0) ==" >&2
-VLNSIM_AMX=0 "$root/.build-bench/release/EncoderTiming" 10 | tee "$log/timing-fp32.txt"
+echo "== Swift: the same loop with OpenBLAS sgemm for every product (VLNSIM_AMX=0 VLNSIM_PACKED=0) ==" >&2
+VLNSIM_AMX=0 VLNSIM_PACKED=0 "$root/.build-bench/release/EncoderTiming" 10 | tee "$log/timing-fp32.txt"
 echo "== load after the run: $(cut -d' ' -f1-3 /proc/loadavg) ==" >&2
 
 python3 - "$log" <<'PYEOF'
@@ -53,11 +55,11 @@ timing = open(os.path.join(log, "timing.txt")).read()
 def median_rate(name):
     text = open(os.path.join(log, name)).read()
     return float(re.search(r"median [0-9.]+ ms\s+\(([0-9.]+) sentences/s\)", text).group(1))
-products = re.search(r"dense products: (.*)", timing).group(1)
+products = re.search(r"one thread; (.*)", timing).group(1)
 rows = [(f"Swift, package-benchmark p50", swift_p50), (f"Swift, plain loop median", median_rate("timing.txt")),
-        ("Swift, fp32 sgemm only, plain loop median", median_rate("timing-fp32.txt"))]
+        ("Swift, OpenBLAS sgemm only, plain loop median", median_rate("timing-fp32.txt"))]
 print()
-print(f"all-MiniLM-L6-v2, 256 R2R val-unseen instructions, one thread (sentences/s); Swift's dense products: {products}")
+print(f"all-MiniLM-L6-v2, 256 R2R val-unseen instructions, one thread (sentences/s); Swift: {products}")
 if os.path.exists(os.path.join(log, "torch.json")):
     t = json.load(open(os.path.join(log, "torch.json")))
     tm, tb = t["minilm_sentences_per_s_median"], t["minilm_sentences_per_s_best"]

@@ -73,6 +73,7 @@ public enum KernelPath {
         var caps = [String]()
         if let s = ProcessInfo.processInfo.environment["VLNSIM_SIMD"] { caps.append("VLNSIM_SIMD=\(s)") }
         if let s = ProcessInfo.processInfo.environment["VLNSIM_AMX"] { caps.append("VLNSIM_AMX=\(s)") }
+        if let s = ProcessInfo.processInfo.environment["VLNSIM_PACKED"] { caps.append("VLNSIM_PACKED=\(s)") }
         if let s = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] { caps.append("OPENBLAS_CORETYPE=\(s)") }
         return "dense products \(products), other products OpenBLAS \(BLAS.coreName), C kernels \(SIMDLevel.current); "
             + "CPU \(cpuModel) (\(SIMDLevel.cpu)\(MatrixProducts.cpuHasAMX ? " + AMX" : ""))"

@@ -260,9 +260,10 @@ public enum MatrixProducts {
     /// The path of this process, chosen once: AMX where `vln_amx_available` (the CPU has it, `VLNSIM_AMX` is not 0 and
     /// `VLNSIM_SIMD` allows AVX-512); else the packed AVX2 kernel where the SIMD level (`SIMDLevel.current`) is AVX2;
     /// else OpenBLAS (AVX-512 CPUs without AMX, whose OpenBLAS kernels use the full vector width, and CPUs below AVX2).
+    /// `VLNSIM_PACKED=0` turns the packed AVX2 kernel off (OpenBLAS instead), to compare the two.
     public static let path: Path = {
         if vln_amx_available() != 0 { return .amxBF16x3 }
-        if SIMDLevel.current == .avx2, vln_gemm_available() != 0 { return .packedAVX2 }
+        if SIMDLevel.current == .avx2, vln_gemm_available() != 0, ProcessInfo.processInfo.environment["VLNSIM_PACKED"] != "0" { return .packedAVX2 }
         return .openBLAS
     }()
 
