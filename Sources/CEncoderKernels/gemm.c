@@ -5,9 +5,9 @@
 
 #include "scalar_math.h"
 
-// Register block MR × NR, k-block KC, rows per A block MC: KC = 384 keeps a B micro-panel (24 KiB) in Zen 3's 32 KiB
-// L1 and covers MiniLM's k = 384 in one block; MC = 48 keeps the C block over the k-blocks in L2. (Measured on an
-// AMD EPYC, Zen 3: KC = 256, 128 or 192 ran 5–20 % slower; MC = 24 or 96 within noise of 48.)
+// Register block MR × NR, k-block KC, rows per block MC: KC = 384 keeps a B micro-panel (24 KiB) in Zen 3's 32 KiB
+// L1 and covers MiniLM's k = 384 in one block; MC = 48 keeps the rows of A and C of a block in L2 over the k-blocks.
+// (Measured on an AMD EPYC, Zen 3: KC = 256, 128 or 192 ran 5–20 % slower; MC = 24 or 96 within noise of 48.)
 enum { MR = 6, NR = 16, KC = 384, MC = 48 };
 
 size_t vln_gemm_packed_count(size_t k, size_t n) { return k * ((n + NR - 1) / NR) * NR; }
@@ -99,99 +99,49 @@ static inline __attribute__((always_inline)) VLN_GEMM_TARGET void store_row(floa
     }
 }
 
-// C block (6 rows × 16 columns; the first `rows` and `cols` stored) = (accumulate ? C : 0) + A micro-panel · B
-// micro-panel over kc steps. A micro-panel: kc steps of 6 values (rows 0–5 of step p at a[6p…6p+5]); B micro-panel:
-// kc steps of 16. 12 ymm accumulators, 2 loads of B and 6 broadcasts of A per step.
-static VLN_GEMM_TARGET void kernel_6x16(size_t kc, const float *a, const float *b, float *c, size_t ldc, size_t rows, size_t cols,
-                                        int accumulate, const float *bias, int gelu) {
+// C block (6 rows × 16 columns; the first `rows` and `cols` stored) = (accumulate ? C : 0) + A rows · B micro-panel
+// over kc steps, then the end of `store_row`. A is read in place: row r at a + r·lda (row pointers past `rows` repeat
+// the last row, whose products are not stored); B micro-panel: kc steps of 16. 12 ymm accumulators, 2 loads of B and
+// 6 broadcasts of A per step. (Packing A into 6-row micro-panels first, as BLIS does, measured no faster here.)
+static VLN_GEMM_TARGET void kernel_6x16(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, size_t rows,
+                                        size_t cols, int accumulate, const float *bias, int gelu) {
     // C's lines are fetched for writing while the products run (stored cold, each row would wait for its lines).
     for (size_t r = 0; r < rows; r++) {
         _m_prefetchw(c + r * ldc);
         _m_prefetchw(c + r * ldc + NR - 1);
     }
+    const float *a0 = a, *a1 = a + (rows > 1 ? 1 : 0) * lda, *a2 = a + (rows > 2 ? 2 : 0) * lda;
+    const float *a3 = a + (rows > 3 ? 3 : 0) * lda, *a4 = a + (rows > 4 ? 4 : 0) * lda, *a5 = a + (rows > 5 ? 5 : 0) * lda;
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
 #define VLN_GEMM_STEP(i)                                                                                             \
     do {                                                                                                             \
         const __m256 b0 = _mm256_loadu_ps(b + (i) * NR), b1 = _mm256_loadu_ps(b + (i) * NR + 8);                     \
-        __m256 x = _mm256_broadcast_ss(a + (i) * MR);                                                                 \
+        __m256 x = _mm256_broadcast_ss(a0 + p + (i));                                                                 \
         c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);                                        \
-        x = _mm256_broadcast_ss(a + (i) * MR + 1);                                                                    \
+        x = _mm256_broadcast_ss(a1 + p + (i));                                                                        \
         c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);                                        \
-        x = _mm256_broadcast_ss(a + (i) * MR + 2);                                                                    \
+        x = _mm256_broadcast_ss(a2 + p + (i));                                                                        \
         c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);                                        \
-        x = _mm256_broadcast_ss(a + (i) * MR + 3);                                                                    \
+        x = _mm256_broadcast_ss(a3 + p + (i));                                                                        \
         c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);                                        \
-        x = _mm256_broadcast_ss(a + (i) * MR + 4);                                                                    \
+        x = _mm256_broadcast_ss(a4 + p + (i));                                                                        \
         c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);                                        \
-        x = _mm256_broadcast_ss(a + (i) * MR + 5);                                                                    \
+        x = _mm256_broadcast_ss(a5 + p + (i));                                                                        \
         c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);                                        \
     } while (0)
     size_t p = 0;
-    for (; p + 4 <= kc; p += 4, a += 4 * MR, b += 4 * NR) {
+    for (; p + 4 <= kc; p += 4, b += 4 * NR) {
         VLN_GEMM_STEP(0);
         VLN_GEMM_STEP(1);
         VLN_GEMM_STEP(2);
         VLN_GEMM_STEP(3);
     }
-    for (; p < kc; p++, a += MR, b += NR) VLN_GEMM_STEP(0);
+    for (; p < kc; p++, b += NR) VLN_GEMM_STEP(0);
 #undef VLN_GEMM_STEP
     const __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
     for (size_t r = 0; r < rows; r++) store_row(c + r * ldc, acc[r][0], acc[r][1], cols, accumulate, bias, gelu);
 }
-
-// As `kernel_6x16`, with A read in place: rows r of A at a + r·lda (row pointers past `rows` repeat the last row, whose
-// products are not stored). For the small products of attention, where packing A would cost more than it saves.
-static VLN_GEMM_TARGET void kernel_6x16_rows(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, size_t rows,
-                                             size_t cols) {
-    const float *a0 = a, *a1 = a + (rows > 1 ? 1 : 0) * lda, *a2 = a + (rows > 2 ? 2 : 0) * lda;
-    const float *a3 = a + (rows > 3 ? 3 : 0) * lda, *a4 = a + (rows > 4 ? 4 : 0) * lda, *a5 = a + (rows > 5 ? 5 : 0) * lda;
-    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-    for (size_t p = 0; p < kc; p++, b += NR) {
-        const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-        __m256 x = _mm256_broadcast_ss(a0 + p);
-        c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
-        x = _mm256_broadcast_ss(a1 + p);
-        c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
-        x = _mm256_broadcast_ss(a2 + p);
-        c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
-        x = _mm256_broadcast_ss(a3 + p);
-        c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
-        x = _mm256_broadcast_ss(a4 + p);
-        c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
-        x = _mm256_broadcast_ss(a5 + p);
-        c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
-    }
-    const __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-    for (size_t r = 0; r < rows; r++) store_row(c + r * ldc, acc[r][0], acc[r][1], cols, 0, NULL, 0);
-}
-
-// C (m × n) = A (m × k, read in place) · B (packed), no k-blocking: for small products (k up to a few hundred).
-static VLN_GEMM_TARGET void gemm_small(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float *c, size_t ldc) {
-    for (size_t j = 0; j < (n + NR - 1) / NR; j++) {
-        const size_t col0 = j * NR, cols = n - col0 < NR ? n - col0 : NR;
-        for (size_t i = 0; i < m; i += MR)
-            kernel_6x16_rows(k, a + i * lda, lda, packed + j * k * NR, c + i * ldc + col0, ldc, m - i < MR ? m - i : MR, cols);
-    }
-}
-
-// Packs `rows` rows (≤ MC) × kc columns of A (`lda` apart) into micro-panels of 6 rows (see `kernel_6x16`), rows
-// past `rows` zero.
-static VLN_GEMM_TARGET void pack_a(const float *a, size_t lda, size_t rows, size_t kc, float *dst) {
-    for (size_t r0 = 0; r0 < rows; r0 += MR, dst += kc * MR) {
-        for (size_t r = 0; r < MR; r++) {
-            const float *src = a + (r0 + r) * lda;
-            if (r0 + r < rows) {
-                for (size_t p = 0; p < kc; p++) dst[p * MR + r] = src[p];
-            } else {
-                for (size_t p = 0; p < kc; p++) dst[p * MR + r] = 0.0f;
-            }
-        }
-    }
-}
-
-static _Thread_local float apack[MC * KC] __attribute__((aligned(64)));  // A's current block, packed (72 KiB a thread)
 
 static VLN_GEMM_TARGET void gemm_avx2(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
                                       const float *bias, vln_gemm_epilogue kind, float *c, size_t ldc) {
@@ -202,20 +152,17 @@ static VLN_GEMM_TARGET void gemm_avx2(size_t m, size_t n, size_t k, const float 
         return;
     }
     const size_t panels = (n + NR - 1) / NR;
-    float *ap = apack;
-    for (size_t ic = 0; ic < m; ic += MC) {  // rows of A and C: the C block (MC × n) stays in L2 over the k-blocks
+    for (size_t ic = 0; ic < m; ic += MC) {  // rows of A and C: A's block (in L2) and C's stay cached over the k-blocks
         const size_t mc = m - ic < MC ? m - ic : MC;
         for (size_t pc = 0; pc < k; pc += KC) {
             const size_t kc = k - pc < KC ? k - pc : KC;
             const int accumulate = pc > 0, last = pc + kc == k;
-            pack_a(a + ic * lda + pc, lda, mc, kc, ap);
             for (size_t j = 0; j < panels; j++) {  // B micro-panels (kc × 16, in L1 over the rows below)
                 const float *bp = packed + (j * k + pc) * NR;
                 const size_t col0 = j * NR, cols = n - col0 < NR ? n - col0 : NR;
                 for (size_t ir = 0; ir < mc; ir += MR) {
                     const size_t rows = mc - ir < MR ? mc - ir : MR;
-                    float *cp = c + (ic + ir) * ldc + col0;
-                    kernel_6x16(kc, ap + ir * kc, bp, cp, ldc, rows, cols, accumulate,
+                    kernel_6x16(kc, a + (ic + ir) * lda + pc, lda, bp, c + (ic + ir) * ldc + col0, ldc, rows, cols, accumulate,
                                 last && kind != VLN_GEMM_PLAIN ? bias + col0 : NULL, kind == VLN_GEMM_BIAS_GELU);
                 }
             }
@@ -257,9 +204,9 @@ static VLN_GEMM_TARGET void attention_avx2(size_t t, size_t heads, size_t dh, co
             }
         }
         vln_gemm_pack_b(vh, t, dh, ldqkv, v);
-        gemm_small(t, t, dh, q, ldqkv, kt, scores, t);
+        gemm_avx2(t, t, dh, q, ldqkv, kt, NULL, VLN_GEMM_PLAIN, scores, t);
         softmax_scaled(scores, t, scale);
-        gemm_small(t, dh, t, scores, t, v, ctx + h * dh, ldctx);
+        gemm_avx2(t, dh, t, scores, t, v, NULL, VLN_GEMM_PLAIN, ctx + h * dh, ldctx);
     }
 }
 

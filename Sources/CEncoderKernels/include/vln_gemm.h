@@ -5,11 +5,12 @@
 // bias and GELU are applied while each 6 × 16 block of C is still in the L1 cache, which saves a pass over C.
 //
 // Blocking (the GotoBLAS/BLIS scheme; Goto & van de Geijn 2008, "Anatomy of high-performance matrix multiplication"):
-// 48 rows of A and C at a time (the C block stays in L2), k in blocks of 384, each A block packed into 6-row
-// micro-panels (72 KiB, thread-local), B in micro-panels of 16 columns × the k-block (24 KiB, in L1), a 6 × 16
-// register block of C (12 ymm accumulators, 6 broadcasts of A and 2 loads of B per k step). Every C element is the
-// sum of its k products in k order, in fp32 FMAs, by the same kernel whatever the row, so a row of C depends only on
-// the same row of A: the result does not depend on m, on the other rows, or on how callers split rows among threads.
+// 48 rows of A and C at a time (kept in L2 over the k-blocks), k in blocks of 384, B in micro-panels of 16 columns ×
+// the k-block (24 KiB, in L1 over the rows), a 6 × 16 register block of C (12 ymm accumulators, 6 broadcasts of A and
+// 2 loads of B per k step). A is read in place (unlike BLIS, not packed: no faster here). Every C element is the sum of
+// its k products in k order, in fp32 FMAs, by the same kernel whatever the row, so a row of C depends only on the same
+// row of A: the result does not depend on m, on the other rows, or on how callers split rows among threads. On an AMD
+// EPYC (Zen 3) it runs MiniLM's shapes at ≈ 95 GFLOP/s, OpenBLAS 0.3.21's sgemm at ≈ 89 (one core, FMA peak ≈ 101).
 //
 // Packed layout of B: ⌈n/16⌉ panels of 16 columns; panel j holds k rows of 16 floats (columns 16j…16j+15, zero past
 // n), row p at offset (j·k + p)·16.
