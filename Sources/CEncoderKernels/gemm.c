@@ -26,7 +26,7 @@ void vln_gemm_pack_b(const float *b, size_t k, size_t n, size_t ldb, float *pack
 
 size_t vln_attention_scratch_count(size_t t, size_t dh) {
     const size_t tp = (t + NR - 1) / NR * NR, dp = (dh + NR - 1) / NR * NR;
-    return t * t + dh * tp + t * dp;
+    return t * tp + dh * tp + t * dp;
 }
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -170,28 +170,46 @@ static VLN_GEMM_TARGET void gemm_avx2(size_t m, size_t n, size_t k, const float 
     }
 }
 
-// Softmax of each row of `s` (t × t) of scale · s, in place (row maximum subtracted first).
-static VLN_GEMM_TARGET void softmax_scaled(float *s, size_t t, float scale) {
+// Softmax of each row of `s` (t rows of t values, `ld` apart) of scale · s, in place (row maximum subtracted first),
+// 8 lanes at a time; the last lanes of a row through a mask.
+static VLN_GEMM_TARGET void softmax_scaled(float *s, size_t t, size_t ld, float scale) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(t % 8)), lane);  // lanes < t mod 8
+    const size_t full = t / 8 * 8;
+    const __m256 vscale = _mm256_set1_ps(scale), lowest = _mm256_set1_ps(-INFINITY);
     for (size_t r = 0; r < t; r++) {
-#pragma clang fp reassociate(on)
-        float *row = s + r * t;
-        float m = -INFINITY;
-        for (size_t i = 0; i < t; i++) m = row[i] > m ? row[i] : m;
-        float sum = 0;
-        for (size_t i = 0; i < t; i++) {
-            float e = vln_expf(scale * (row[i] - m));
-            row[i] = e;
-            sum += e;
+        float *row = s + r * ld;
+        __m256 m = lowest;
+        for (size_t i = 0; i < full; i += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(row + i));
+        if (full < t) m = _mm256_max_ps(m, _mm256_blendv_ps(lowest, _mm256_maskload_ps(row + full, tail), _mm256_castsi256_ps(tail)));
+        m = _mm256_max_ps(m, _mm256_permute2f128_ps(m, m, 1));
+        m = _mm256_max_ps(m, _mm256_shuffle_ps(m, m, 0x4E));
+        m = _mm256_max_ps(m, _mm256_shuffle_ps(m, m, 0xB1));  // the row maximum in every lane
+        __m256 sum = _mm256_setzero_ps();
+        for (size_t i = 0; i < full; i += 8) {
+            const __m256 e = exp8(_mm256_mul_ps(vscale, _mm256_sub_ps(_mm256_loadu_ps(row + i), m)));
+            _mm256_storeu_ps(row + i, e);
+            sum = _mm256_add_ps(sum, e);
         }
-        float inv = 1.0f / sum;
-        for (size_t i = 0; i < t; i++) row[i] *= inv;
+        if (full < t) {
+            const __m256 e = _mm256_and_ps(exp8(_mm256_mul_ps(vscale, _mm256_sub_ps(_mm256_maskload_ps(row + full, tail), m))),
+                                           _mm256_castsi256_ps(tail));
+            _mm256_maskstore_ps(row + full, tail, e);
+            sum = _mm256_add_ps(sum, e);
+        }
+        sum = _mm256_add_ps(sum, _mm256_permute2f128_ps(sum, sum, 1));
+        sum = _mm256_add_ps(sum, _mm256_shuffle_ps(sum, sum, 0x4E));
+        sum = _mm256_add_ps(sum, _mm256_shuffle_ps(sum, sum, 0xB1));
+        const __m256 inv = _mm256_div_ps(_mm256_set1_ps(1.0f), sum);
+        for (size_t i = 0; i < full; i += 8) _mm256_storeu_ps(row + i, _mm256_mul_ps(_mm256_loadu_ps(row + i), inv));
+        if (full < t) _mm256_maskstore_ps(row + full, tail, _mm256_mul_ps(_mm256_maskload_ps(row + full, tail), inv));
     }
 }
 
 static VLN_GEMM_TARGET void attention_avx2(size_t t, size_t heads, size_t dh, const float *qkv, size_t ldqkv, float scale, float *ctx,
                                            size_t ldctx, float *scratch) {
     const size_t hidden = heads * dh, tp = (t + NR - 1) / NR * NR;
-    float *scores = scratch, *kt = scratch + t * t, *v = kt + dh * tp;
+    float *scores = scratch, *kt = scratch + t * tp, *v = kt + dh * tp;  // scores: t rows, tp apart (whole 16-column tiles)
     for (size_t h = 0; h < heads; h++) {
         const float *q = qkv + h * dh, *k = qkv + hidden + h * dh, *vh = qkv + 2 * hidden + h * dh;
         // Kᵀ (dh × t) packed as B: panel j, row p holds keys 16j…16j+15 at dimension p.
@@ -204,9 +222,9 @@ static VLN_GEMM_TARGET void attention_avx2(size_t t, size_t heads, size_t dh, co
             }
         }
         vln_gemm_pack_b(vh, t, dh, ldqkv, v);
-        gemm_avx2(t, t, dh, q, ldqkv, kt, NULL, VLN_GEMM_PLAIN, scores, t);
-        softmax_scaled(scores, t, scale);
-        gemm_avx2(t, dh, t, scores, t, v, NULL, VLN_GEMM_PLAIN, ctx + h * dh, ldctx);
+        gemm_avx2(t, tp, dh, q, ldqkv, kt, NULL, VLN_GEMM_PLAIN, scores, tp);  // columns past t: products with zero keys, unused
+        softmax_scaled(scores, t, tp, scale);
+        gemm_avx2(t, dh, t, scores, tp, v, NULL, VLN_GEMM_PLAIN, ctx + h * dh, ldctx);
     }
 }
 
