@@ -100,8 +100,8 @@ static inline __attribute__((always_inline)) VLN_GEMM_TARGET void store_row(floa
 }
 
 // C block (6 rows × 16 columns; the first `rows` and `cols` stored) = (accumulate ? C : 0) + A rows · B micro-panel
-// over kc steps, then the end of `store_row`. A is read in place: row r at a + r·lda (row pointers past `rows` repeat
-// the last row, whose products are not stored); B micro-panel: kc steps of 16. 12 ymm accumulators, 2 loads of B and
+// over kc steps, then the end of `store_row`. A is read in place: row r at a + r·lda (row pointers past `rows` point
+// at row 0, and their products are not stored); B micro-panel: kc steps of 16. 12 ymm accumulators, 2 loads of B and
 // 6 broadcasts of A per step. (Packing A into 6-row micro-panels first, as BLIS does, measured no faster here.)
 static VLN_GEMM_TARGET void kernel_6x16(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, size_t rows,
                                         size_t cols, int accumulate, const float *bias, int gelu) {
@@ -236,7 +236,7 @@ int vln_attention(size_t t, size_t heads, size_t dh, const float *qkv, size_t ld
     return 0;
 }
 
-int vln_gemm_available(void) { return vln_cpu_simd_level() >= 1; }
+int vln_gemm_available(void) { return vln_simd_level() >= 1; }
 
 int vln_gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, const float *bias,
                     vln_gemm_epilogue kind, float *c, size_t ldc) {

@@ -1,7 +1,9 @@
 #include "vln_kernels.h"
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include "dispatch.h"
@@ -115,11 +117,21 @@ int vln_cpu_simd_level(void) {
 }
 
 int vln_simd_level(void) {
-    int level = vln_cpu_simd_level();
+    static int cached = -1;
+    int level = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (level >= 0) return level;
+    level = vln_cpu_simd_level();
     const char *cap = getenv("VLNSIM_SIMD");
-    if (!cap) return level;
-    int limit = strcmp(cap, "avx512") == 0 ? 2 : strcmp(cap, "avx2") == 0 ? 1 : strcmp(cap, "baseline") == 0 ? 0 : 2;
-    return level < limit ? level : limit;
+    if (cap && *cap) {
+        int limit = strcasecmp(cap, "avx512") == 0 ? 2 : strcasecmp(cap, "avx2") == 0 ? 1 : strcasecmp(cap, "baseline") == 0 ? 0 : -1;
+        if (limit < 0) {
+            fprintf(stderr, "warning: VLNSIM_SIMD='%s' is not one of avx512, avx2, baseline; ignored\n", cap);
+        } else if (limit < level) {
+            level = limit;
+        }
+    }
+    __atomic_store_n(&cached, level, __ATOMIC_RELAXED);
+    return level;
 }
 
 // OpenBLAS's dynamic-architecture entry points (exported by DYNAMIC_ARCH builds such as Debian's); weak, so that a
@@ -129,8 +141,11 @@ extern void gotoblas_dynamic_quit(void) __attribute__((weak));
 
 int vln_openblas_reselect_core(const char *core) {
     if (!gotoblas_dynamic_init || !gotoblas_dynamic_quit) return 0;
+    // OpenBLAS reads OPENBLAS_CORETYPE only while it initialises: set it for that, then take it away again, so that
+    // the environment still says what the user set (nothing).
     setenv("OPENBLAS_CORETYPE", core, 1);
     gotoblas_dynamic_quit();
     gotoblas_dynamic_init();
+    unsetenv("OPENBLAS_CORETYPE");
     return 1;
 }

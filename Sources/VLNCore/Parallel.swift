@@ -68,13 +68,17 @@ private struct UnsafeSlots<T>: @unchecked Sendable {
 
 /// Buffers shared by the calls of one object across threads: a call takes one (made by `make` when all are in use),
 /// runs, and gives it back, so steady-state calls allocate nothing, from any number of threads.
+/// At most `keep` workspaces are kept between calls; more, made while many calls ran at once, are freed.
 public final class WorkspacePool<Workspace: AnyObject>: @unchecked Sendable {
     private let lock = NSLock()
     private var free = [Workspace]()
     private let make: () -> Workspace
+    private let keep: Int
 
-    /// - Parameter make: makes a new workspace when none is free.
-    public init(_ make: @escaping () -> Workspace) { self.make = make }
+    /// - Parameters:
+    ///   - keep: how many workspaces to keep between calls (default 2).
+    ///   - make: makes a new workspace when none is free.
+    public init(keep: Int = 2, _ make: @escaping () -> Workspace) { self.keep = keep; self.make = make }
 
     /// `body` with a workspace that no other call uses meanwhile.
     public func with<T>(_ body: (Workspace) throws -> T) rethrows -> T {
@@ -82,7 +86,11 @@ public final class WorkspacePool<Workspace: AnyObject>: @unchecked Sendable {
         let ws = free.popLast()
         lock.unlock()
         let workspace = ws ?? make()
-        defer { lock.lock(); free.append(workspace); lock.unlock() }
+        defer {
+            lock.lock()
+            if free.count < keep { free.append(workspace) }
+            lock.unlock()
+        }
         return try body(workspace)
     }
 }

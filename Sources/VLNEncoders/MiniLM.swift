@@ -8,8 +8,9 @@ import VLNCore
 /// (`[CLS]` and `[SEP]` included), then L2 normalisation (`x / max(‖x‖₂, 1e-12)`). Embeddings are 384 values.
 ///
 /// A batch of texts is packed token after token (no padding) so that each layer's dense products are a few large
-/// products (`Linear`: bf16x3 on AMX tiles where the CPU has them, else OpenBLAS `cblas_sgemm`; see
-/// `MatrixProducts`), while attention stays within each text (small `cblas_sgemm`s per head).
+/// products (`Linear`, on `MatrixProducts.path`: packed-weight fp32 AVX2, bf16x3 on AMX tiles, or OpenBLAS
+/// `cblas_sgemm`), while attention stays within each text (`vln_attention` on the packed AVX2 path, small
+/// `cblas_sgemm`s per head elsewhere).
 /// The sizes come from the model's config.json (any BERT of this shape loads); weights from model.safetensors,
 /// each tensor checked against the shape the config implies.
 public struct MiniLM: TextEncoder {
@@ -241,7 +242,8 @@ public struct MiniLM: TextEncoder {
                     let t = ids.count
                     let base = qkv + offset * 3 * h
                     if useFusedAttention {
-                        vln_attention(t, c.headCount, dh, base, 3 * h, scale, ctx + offset * h, h, scores)
+                        let status = vln_attention(t, c.headCount, dh, base, 3 * h, scale, ctx + offset * h, h, scores)
+                        precondition(status == 0, "the packed path was chosen where vln_attention cannot run")
                         offset += t
                         continue
                     }

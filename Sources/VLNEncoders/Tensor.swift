@@ -127,14 +127,20 @@ public enum BLAS {
 /// A fully connected layer `y = x · Wᵀ + b` (PyTorch's `nn.Linear`), with `W` stored transposed (`inputs × outputs`)
 /// so that the product is a plain row-major `cblas_sgemm`.
 ///
-/// Where `MatrixProducts.usesAMX` (Intel CPUs with AMX-BF16: Sapphire Rapids and later), the layer also keeps
-/// `Wᵀ` packed for AMX tiles and computes `x · Wᵀ` as bf16x3 (three bfloat16 products accumulated in fp32; see
-/// `MatrixProducts`) instead of fp32 `sgemm`: about 3 × faster here (≈ 300 against ≈ 100 GFLOP/s on MiniLM's
-/// shapes), each output within about 2e-6 of Σ|xᵢ wᵢ| of the exact value on MiniLM's shapes (sums of 384 or more
-/// products, whose errors partly cancel; fp32 `sgemm`: about 1e-7), but up to 3·2⁻¹⁶ ≈ 4.6e-5 of it for sums of a
-/// few products (≈ 2e-5 seen for one product). These bounds hold for inputs and products of magnitude above about
-/// 1e-35: the tiles read bfloat16 subnormals as zero, so tinier values lose their lo parts (≈ 2⁻⁸ relative error)
-/// and fp32 subnormal inputs count as 0. Each output row depends only on its own input row in both paths.
+/// The product runs on `MatrixProducts.path`, chosen once per process:
+/// - **packed AVX2** (CPUs whose widest vectors are AVX2, e.g. AMD EPYC Zen 1–3): fp32 with `Wᵀ` packed once into
+///   16-column panels (`vln_gemm_packed`), the bias and GELU (`applyGELU`) applied before the store; as exact as
+///   `sgemm` (each output within about 1e-7 of Σ|xᵢ wᵢ| on MiniLM's shapes).
+/// - **AMX bf16x3** (Intel CPUs with AMX-BF16: Sapphire Rapids and later): `Wᵀ` also packed for AMX tiles and `x · Wᵀ`
+///   computed as bf16x3 (three bfloat16 products accumulated in fp32; see `MatrixProducts`): about 3 × faster there
+///   (≈ 300 against ≈ 100 GFLOP/s on MiniLM's shapes), each output within about 2e-6 of Σ|xᵢ wᵢ| of the exact value
+///   on MiniLM's shapes (sums of 384 or more products, whose errors partly cancel), but up to 3·2⁻¹⁶ ≈ 4.6e-5 of it
+///   for sums of a few products (≈ 2e-5 seen for one product). These bounds hold for inputs and products of
+///   magnitude above about 1e-35: the tiles read bfloat16 subnormals as zero, so tinier values lose their lo parts
+///   (≈ 2⁻⁸ relative error) and fp32 subnormal inputs count as 0.
+/// - **OpenBLAS** `sgemm` elsewhere (AVX-512 CPUs without AMX, CPUs below AVX2), the bias and GELU in C loops after.
+///
+/// Each output row depends only on its own input row on every path.
 public struct Linear: Sendable {
     /// Input features per row (`in_features`).
     public let inputs: Int
@@ -262,6 +268,7 @@ public enum MatrixProducts {
     /// else OpenBLAS (AVX-512 CPUs without AMX, whose OpenBLAS kernels use the full vector width, and CPUs below AVX2).
     /// `VLNSIM_PACKED=0` turns the packed AVX2 kernel off (OpenBLAS instead), to compare the two.
     public static let path: Path = {
+        _ = BLAS.configured  // OpenBLAS's kernel choice, made here, on the thread that loads a model, not in a worker
         if vln_amx_available() != 0 { return .amxBF16x3 }
         if SIMDLevel.current == .avx2, vln_gemm_available() != 0, ProcessInfo.processInfo.environment["VLNSIM_PACKED"] != "0" { return .packedAVX2 }
         return .openBLAS

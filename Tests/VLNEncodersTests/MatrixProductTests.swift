@@ -68,7 +68,9 @@ final class MatrixProductTests: XCTestCase {
     /// that has AVX2 and FMA, whichever path `Linear` takes in this process).
     static func requirePackedAVX2() throws {
         guard vln_gemm_available() == 0 else { return }
-        throw XCTSkip("this CPU lacks \(KernelPath.missing(SIMDLevel.avx2.requiredFlags).joined(separator: ", ")): no packed AVX2 products to test")
+        let missing = KernelPath.missing(SIMDLevel.avx2.requiredFlags)
+        throw XCTSkip(missing.isEmpty ? "packed AVX2 products turned off in this run (VLNSIM_SIMD=baseline)"
+                                      : "this CPU lacks \(missing.joined(separator: ", ")): no packed AVX2 products to test")
     }
 
     /// The packed AVX2 kernel sums in fp32 like sgemm: errors near 2⁻²⁴ of Σ|a·b|. The shapes include rows past the
@@ -103,6 +105,24 @@ final class MatrixProductTests: XCTestCase {
                 let geluExact = exact * 0.5 * (1 + erf(exact / 2.0.squareRoot()))
                 XCTAssertEqual(Double(gelu[i, j]), geluExact, accuracy: 1e-6 * magnitude + 3e-7 * abs(exact), "GELU (\(i), \(j))")
             }
+        }
+    }
+
+    /// `Linear.applyGELU` on this process's path equals `apply` followed by GELU, on strided rows (padding untouched).
+    func testLinearApplyGELUIsApplyThenGELU() {
+        let rows = 13, inputs = 70, outputs = 37, ldy = 40
+        let x = Self.randomMatrix(rows, inputs, scale: 1, seed: 31), w = Self.randomMatrix(outputs, inputs, scale: 0.3, seed: 32)
+        let layer = Linear(weight: w.values, bias: (0..<outputs).map { Float($0 % 5) - 2 }, inputs: inputs, outputs: outputs)
+        var y = [Float](repeating: -7, count: rows * ldy), z = [Float](repeating: -7, count: rows * ldy)
+        x.values.withUnsafeBufferPointer { xv in
+            y.withUnsafeMutableBufferPointer { layer.applyGELU(rows: rows, x: xv.baseAddress!, ldx: inputs, y: $0.baseAddress!, ldy: ldy) }
+            z.withUnsafeMutableBufferPointer { layer.apply(rows: rows, x: xv.baseAddress!, ldx: inputs, y: $0.baseAddress!, ldy: ldy) }
+        }
+        for r in 0..<rows {
+            var g = Array(z[(r * ldy)..<(r * ldy + outputs)])
+            g.withUnsafeMutableBufferPointer { VectorMath.geluInPlace($0.baseAddress!, count: outputs) }
+            for o in 0..<outputs { XCTAssertEqual(y[r * ldy + o], g[o], accuracy: 1e-6 * max(1, abs(g[o])), "row \(r), output \(o)") }
+            XCTAssertEqual(y[(r * ldy + outputs)..<((r + 1) * ldy)], [-7, -7, -7], "padding after row \(r)")
         }
     }
 

@@ -8,8 +8,8 @@
 // 48 rows of A and C at a time (kept in L2 over the k-blocks), k in blocks of 384, B in micro-panels of 16 columns ×
 // the k-block (24 KiB, in L1 over the rows), a 6 × 16 register block of C (12 ymm accumulators, 6 broadcasts of A and
 // 2 loads of B per k step). A is read in place (unlike BLIS, not packed: no faster here). Every C element is the sum of
-// its k products in k order, in fp32 FMAs, by the same kernel whatever the row, so a row of C depends only on the same
-// row of A: the result does not depend on m, on the other rows, or on how callers split rows among threads. On an AMD
+// its k products as one chain of fp32 FMAs per 384-step k-block, the blocks added in order, by the same instructions
+// whatever the row, so a row of C depends only on the same row of A: the result does not depend on m, on the other rows, or on how callers split rows among threads. On an AMD
 // EPYC (Zen 3) it runs MiniLM's shapes at ≈ 95 GFLOP/s, OpenBLAS 0.3.21's sgemm at ≈ 89 (one core, FMA peak ≈ 101).
 //
 // Packed layout of B: ⌈n/16⌉ panels of 16 columns; panel j holds k rows of 16 floats (columns 16j…16j+15, zero past
@@ -28,7 +28,8 @@ void vln_gemm_pack_b(const float *b, size_t k, size_t n, size_t ldb, float *pack
 /// (GELU as `vln_gelu_inplace`).
 typedef enum { VLN_GEMM_PLAIN = 0, VLN_GEMM_BIAS = 1, VLN_GEMM_BIAS_GELU = 2 } vln_gemm_epilogue;
 
-/// 1 if `vln_gemm_packed` can run here (a CPU with AVX2 and FMA), 0 otherwise.
+/// 1 if `vln_gemm_packed` can run here (`vln_simd_level()` ≥ 1: a CPU with AVX2 and FMA, not capped to `baseline`),
+/// 0 otherwise.
 int vln_gemm_available(void);
 
 /// C (m × n, `ldc` floats between rows) = epilogue(A (m × k, `lda`) · B), B packed by `vln_gemm_pack_b` with the same

@@ -35,13 +35,16 @@ void vln_exp(const float *x, float *y, size_t count);
 int vln_cpu_simd_level(void);
 
 /// The level the kernels run at: `vln_cpu_simd_level()`, capped by the environment variable VLNSIM_SIMD when it is
-/// `avx512` (2), `avx2` (1) or `baseline` (0) — to run on a wide CPU what a narrower one runs; other values are
-/// ignored. Every dispatching kernel, the AMX product (which needs 2) and the OpenBLAS kernel choice follow it.
+/// `avx512` (2), `avx2` (1) or `baseline` (0), in any case — to run on a wide CPU what a narrower one runs; another
+/// value is ignored with a warning on stderr. Read once. Every dispatching kernel, the AMX product (which needs 2),
+/// the packed AVX2 product (which needs 1) and, at 1 and 2, the OpenBLAS kernel choice (`BLAS` in VLNEncoders) follow
+/// it; at 0 OpenBLAS keeps the kernels it chose.
 int vln_simd_level(void);
 
-/// Makes a dynamic-architecture OpenBLAS re-select its kernels as if OPENBLAS_CORETYPE were `core` (it sets
-/// that variable). Only safe before the first BLAS call. Returns 0 (and does nothing) if the OpenBLAS linked in is
-/// not a dynamic-architecture build.
+/// Makes a dynamic-architecture OpenBLAS re-select its kernels as if OPENBLAS_CORETYPE were `core` (the variable is
+/// set while OpenBLAS re-initialises, then removed). Only safe before the first BLAS call, and not while other
+/// threads read the environment. Returns 0 (and does nothing) if the OpenBLAS linked in is not a
+/// dynamic-architecture build.
 int vln_openblas_reselect_core(const char *core);
 
 #endif
