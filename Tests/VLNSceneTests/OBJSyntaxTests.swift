@@ -165,13 +165,7 @@ final class OBJSyntaxTests: XCTestCase {
             ("v 0 0 \\\n 0x1\n", 2, "malformed number '0x1'"),
             ("v 0 0 0\nv 1 0 0\nv 0 0 1\nf 1 2 #3\n", 4, "at least 3"),
         ]
-        for (text, line, reason) in cases {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-            let e = expectBadFile { try TriangleMesh.loadOBJ(path: path) }
-            XCTAssertEqual(e?.path, path, text)
-            XCTAssertEqual(e?.line, line, text)
-            XCTAssertTrue(e?.reason.contains(reason) ?? false, "\(text): \(e?.reason ?? "")")
-        }
+        try expectOBJErrors(cases, at: path)
     }
 
     func testContinuedStatementsAreJoinedAcrossLines() throws {

@@ -165,13 +165,7 @@ final class OBJTests: XCTestCase {
             ("v 0 0 0\nv 1 0.0.1 0\n", 2, "malformed number"),
             ("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 x\n", 4, "malformed"),
         ]
-        for (text, line, reason) in cases {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-            let e = expectBadFile { try TriangleMesh.loadOBJ(path: path) }
-            XCTAssertEqual(e?.path, path, text)
-            XCTAssertEqual(e?.line, line, text)
-            XCTAssertTrue(e?.reason.contains(reason) ?? false, "\(text): \(e?.reason ?? "")")
-        }
+        try expectOBJErrors(cases, at: path)
     }
 
     func testFailedWriteLeavesNothingBehind() throws {

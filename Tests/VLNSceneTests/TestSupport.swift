@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import VLNCore
+import VLNScene
 @_exported import VLNTestSupport
 
 /// Asserts that `body` throws `VLNError.badFile` and returns its parts.
@@ -15,6 +16,19 @@ func expectBadFile<T>(_ body: () throws -> T, file: StaticString = #filePath, li
         XCTFail("expected VLNError.badFile, got \(error)", file: file, line: line)
     }
     return nil
+}
+
+/// Writes each OBJ text of `cases` to `path` and asserts that loading it fails with `VLNError.badFile` naming `path`,
+/// the given line and a reason that contains the given text.
+func expectOBJErrors(_ cases: [(text: String, line: Int, reason: String)], at path: String, file: StaticString = #filePath,
+                     line: UInt = #line) throws {
+    for c in cases {
+        try Data(c.text.utf8).write(to: URL(fileURLWithPath: path))
+        let e = expectBadFile({ try TriangleMesh.loadOBJ(path: path) }, file: file, line: line)
+        XCTAssertEqual(e?.path, path, c.text, file: file, line: line)
+        XCTAssertEqual(e?.line, c.line, c.text, file: file, line: line)
+        XCTAssertTrue(e?.reason.contains(c.reason) ?? false, "\(c.text): \(e?.reason ?? "")", file: file, line: line)
+    }
 }
 
 /// Little helper to write binary fixtures by hand in either byte order.
