@@ -41,24 +41,23 @@ public enum SIMDLevel: Int, Sendable, Comparable, CustomStringConvertible {
     }
 }
 
-/// What this process's encoder products run on, and what the CPU lacks for the other paths — for test output,
-/// `--version` and benchmark logs.
+/// What this process's encoder products run on, and what the CPU lacks for the other paths — for test output and
+/// benchmark logs.
 public enum KernelPath {
+    /// The value of the first /proc/cpuinfo line that starts with `field` (text after the colon, trimmed), or nil
+    /// where that file or line is absent.
+    private static func cpuinfo(_ field: String) -> String? {
+        guard let line = cpuinfoLines.first(where: { $0.hasPrefix(field) }), let colon = line.firstIndex(of: ":") else { return nil }
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+    private static let cpuinfoLines: [Substring] =
+        ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").split(separator: "\n")
+
     /// The CPU flags Linux reports (/proc/cpuinfo's first `flags` line); empty where that file is absent.
-    public static let cpuFlags: Set<String> = {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":") else { return [] }
-        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
-    }()
+    public static let cpuFlags: Set<String> = Set((cpuinfo("flags") ?? "").split(separator: " ").map(String.init))
 
     /// The CPU's model name (/proc/cpuinfo), or "unknown CPU".
-    public static let cpuModel: String = {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-              let colon = line.firstIndex(of: ":") else { return "unknown CPU" }
-        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-    }()
+    public static let cpuModel: String = cpuinfo("model name") ?? "unknown CPU"
 
     /// The flags AMX bf16x3 products need: `amx_tile`, `amx_bf16`, `avx512_bf16` and AVX-512's.
     public static let amxFlags = ["amx_tile", "amx_bf16", "avx512_bf16"] + SIMDLevel.avx512.requiredFlags
@@ -70,11 +69,8 @@ public enum KernelPath {
     /// products OpenBLAS Haswell, C kernels AVX2; CPU AMD EPYC (AVX2)".
     public static var summary: String {
         let products = MatrixProducts.path.rawValue
-        var caps = [String]()
-        if let s = ProcessInfo.processInfo.environment["VLNSIM_SIMD"] { caps.append("VLNSIM_SIMD=\(s)") }
-        if let s = ProcessInfo.processInfo.environment["VLNSIM_AMX"] { caps.append("VLNSIM_AMX=\(s)") }
-        if let s = ProcessInfo.processInfo.environment["VLNSIM_PACKED"] { caps.append("VLNSIM_PACKED=\(s)") }
-        if let s = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] { caps.append("OPENBLAS_CORETYPE=\(s)") }
+        let env = ProcessInfo.processInfo.environment
+        let caps = ["VLNSIM_SIMD", "VLNSIM_AMX", "VLNSIM_PACKED", "OPENBLAS_CORETYPE"].compactMap { name in env[name].map { "\(name)=\($0)" } }
         return "dense products \(products), other products OpenBLAS \(BLAS.coreName), C kernels \(SIMDLevel.current); "
             + "CPU \(cpuModel) (\(SIMDLevel.cpu)\(MatrixProducts.cpuHasAMX ? " + AMX" : ""))"
             + (caps.isEmpty ? "" : "; " + caps.joined(separator: " "))

@@ -89,11 +89,9 @@ public enum BLAS {
         defer { openblas_set_num_threads(1) }
         if let forced = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], !forced.isEmpty { return }
         let current = openblas_get_corename().map { String(cString: $0) }?.lowercased() ?? ""
-        let avx512Cores: Set = ["skylakex", "cooperlake", "sapphirerapids"]
-        let avx2Cores: Set = ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"]
-        switch SIMDLevel.current {
-        case .avx512 where !avx512Cores.contains(current): _ = vln_openblas_reselect_core("SkylakeX")
-        case .avx2 where !avx2Cores.contains(current) || avx512Cores.contains(current): _ = vln_openblas_reselect_core("Haswell")
+        switch SIMDLevel.current {  // the kernel sets whose widest vectors are that level's
+        case .avx512 where !["skylakex", "cooperlake", "sapphirerapids"].contains(current): _ = vln_openblas_reselect_core("SkylakeX")
+        case .avx2 where !["haswell", "zen"].contains(current): _ = vln_openblas_reselect_core("Haswell")
         default: break
         }
     }()
@@ -222,13 +220,9 @@ public struct Linear: Sendable {
             }
             if status == 0 { return }
         }
-        computed: do {
-            if let packed = packedWeightT {
-                let status = packed.withUnsafeBufferPointer { p in
-                    vln_amx_gemm_bf16x3(rows, outputs, inputs, x, ldx, p.baseAddress!, y, ldy)
-                }
-                if status == 0 { break computed }  // else (scratch allocation failed): the fp32 product below
-            }
+        // AMX, or (without it, or when its scratch allocation failed) OpenBLAS; then the epilogue on its own.
+        let amxStatus = packedWeightT?.withUnsafeBufferPointer { p in vln_amx_gemm_bf16x3(rows, outputs, inputs, x, ldx, p.baseAddress!, y, ldy) }
+        if amxStatus != 0 {
             weightT.withUnsafeBufferPointer { w in
                 BLAS.sgemm(m: rows, n: outputs, k: inputs, a: x, lda: ldx, b: w.baseAddress!, ldb: outputs, beta: 0, c: y, ldc: ldy)
             }
@@ -251,7 +245,8 @@ public struct Linear: Sendable {
 /// `lo = bf16(x − hi)`, and `A·B ≈ Ahi·Bhi + Ahi·Blo + Alo·Bhi`, with exact bf16 products and fp32 accumulation
 /// (Henry, Tang & Heinecke, ARITH 2019; XLA's `BF16_BF16_F32_X3` dot algorithm). An infinite input (or a finite one
 /// of magnitude ≥ ≈ 3.396e38) then gives NaN, where fp32 gives ±∞, in the outputs it reaches. Elsewhere, or with
-/// the environment variable `VLNSIM_AMX=0` (or `VLNSIM_SIMD` below `avx512`), every product is fp32 `cblas_sgemm`. The choice is made once per process.
+/// the environment variable `VLNSIM_AMX=0` (or `VLNSIM_SIMD` below `avx512`), products are fp32: the packed AVX2
+/// kernel where the SIMD level is AVX2, else OpenBLAS `cblas_sgemm` (see `path`). The choice is made once per process.
 public enum MatrixProducts {
     /// The ways `Linear` computes its products.
     public enum Path: String, Sendable {

@@ -214,6 +214,12 @@ public struct NavigationGrid: Sendable {
     /// Total navigable area, m² (navigable cell count × cellSize²).
     public var navigableArea: Float { Float(islandCells.count) * cellSize * cellSize }
 
+    /// Area of the cells in `state`, m² (cell count × cellSize²); e.g. `.floor`: floor the agent's centre cannot
+    /// stand on. O(width · height).
+    public func area(of state: CellState) -> Float {
+        Float(states.reduce(0) { $0 + ($1 == state.rawValue ? 1 : 0) }) * cellSize * cellSize
+    }
+
     /// The island with the largest area (the lowest id on ties), or nil if nothing is navigable.
     public var largestIsland: Int? {
         var best: Int? = nil, bestCount = 0

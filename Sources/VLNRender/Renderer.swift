@@ -1,4 +1,3 @@
-import Dispatch
 import VLNCore
 import VLNScene
 
@@ -35,9 +34,9 @@ public final class Renderer: @unchecked Sendable {
     public static let splatRadiusRange: ClosedRange<Float> = 1...16
 
     /// Threads used by `render` (default `Parallel.defaultThreadCount`: `$VLNSIM_THREADS` or the core count):
-    /// ≤ 1 renders on the calling thread; otherwise the frame is cut into `4 · threadCount` row bands run by
-    /// `DispatchQueue.concurrentPerform` (at most the machine's core count run at once). Each pixel is computed from
-    /// the scene and its own ray alone, so the frame is bit-identical for any thread count.
+    /// ≤ 1 renders on the calling thread; otherwise the frame is cut into `4 · threadCount` row bands spread over
+    /// `threadCount` workers by `Parallel.forEach` (at most the machine's core count run at once). Each pixel is
+    /// computed from the scene and its own ray alone, so the frame is bit-identical for any thread count.
     public var threadCount: Int = Parallel.defaultThreadCount
 
     /// The hierarchy over the scene's mesh, nil when the scene has no triangles.
@@ -107,11 +106,7 @@ public final class Renderer: @unchecked Sendable {
                                             rgb: out.0, depth: out.1, ids: out.2)
                         }
                     }
-                    if bands == 1 {
-                        renderBand(0)
-                    } else {
-                        DispatchQueue.concurrentPerform(iterations: bands, execute: renderBand)
-                    }
+                    Parallel.forEach(bands, threads: max(1, threadCount), renderBand)
                 }
             }
         }

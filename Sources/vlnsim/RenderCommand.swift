@@ -153,16 +153,15 @@ struct SceneInfoCommand: ParsableCommand {
         let agent = String(format: "agent radius %.2f m, height %.2f m, cell %.2f m", settings.agentRadius,
                            settings.agentHeight, settings.cellSize)
         let nav: NavigationGrid
+        let consequence = "an agent cannot be placed in it (render --anywhere can still render it)"
         do { nav = try NavigationGrid(scene: scene, settings: settings) } catch {
-            let reason = (error as? VLNError).map { if case let .invalidValue(_, r) = $0 { return r } else { return $0.description } }
-            return "no navigable area (\(agent)): \(reason ?? "\(error)"); an agent cannot be placed in it (render --anywhere can still render it)"
+            var reason = "\(error)"
+            if case let VLNError.invalidValue(_, r) = error { reason = r }
+            return "no navigable area (\(agent)): \(reason); \(consequence)"
         }
         if nav.islandCount == 0 {
-            var floorCells = 0
-            for j in 0..<nav.height { for i in 0..<nav.width where nav.cellState(i: i, j: j) == .floor { floorCells += 1 } }
-            let area = Float(floorCells) * settings.cellSize * settings.cellSize
-            return "no navigable area (\(agent)): " + String(format: "its %.2f m² of floor are all ", area)
-                + "within the agent radius of an obstacle or of the floor's edge; an agent cannot be placed in it (render --anywhere can still render it)"
+            return "no navigable area (\(agent)): " + String(format: "its %.2f m² of floor are all ", nav.area(of: .floor))
+                + "within the agent radius of an obstacle or of the floor's edge; \(consequence)"
         }
         return String(format: "navigable area %.2f m² (%@), %d island(s)", nav.navigableArea, agent, nav.islandCount)
     }
