@@ -10,9 +10,11 @@ import VLNEncoders
 let repetitions = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 10 : 10
 
 // `EncoderTiming sgemm`: GFLOP/s of one 2048×384 · 384×1536 product (MiniLM's feed-forward shape), one thread, as
-// fp32 OpenBLAS sgemm and, where the CPU has AMX, as `Linear`'s bf16x3 product (counted as the fp32 FLOPs it stands for).
+// fp32 OpenBLAS sgemm and, unless `Linear` uses OpenBLAS itself, as `Linear`'s product on this process's path (bf16x3 on
+// AMX tiles, counted as the fp32 FLOPs it stands for, or the packed AVX2 kernel).
 if CommandLine.arguments.dropFirst().first == "sgemm" {
     let a = Matrix(rows: 2048, columns: 384, repeating: 0.5), b = Matrix(rows: 384, columns: 1536, repeating: 0.25)
+    var out = [Float](repeating: 0, count: 2048 * 1536)  // C, reused: both products write into a buffer made once
     func gflops(_ product: () -> Float) -> Double {
         var times = [Double]()
         for _ in 0..<20 {
@@ -25,12 +27,21 @@ if CommandLine.arguments.dropFirst().first == "sgemm" {
         return 2 * 2048 * 384 * 1536 / times[times.count / 2] / 1e9
     }
     print(String(format: "sgemm 2048x384·384x1536, OpenBLAS %@ (%d thread): median %.1f GFLOP/s", BLAS.coreName, BLAS.threadCount,
-                 gflops { a.multiplied(by: b)[0, 0] }))
-    if MatrixProducts.usesAMX {
-        // Linear takes W (outputs × inputs), i.e. bᵀ.
+                 gflops {
+                     a.values.withUnsafeBufferPointer { av in
+                         b.values.withUnsafeBufferPointer { bv in
+                             out.withUnsafeMutableBufferPointer {
+                                 BLAS.sgemm(m: 2048, n: 1536, k: 384, a: av.baseAddress!, lda: 384, b: bv.baseAddress!, ldb: 1536, c: $0.baseAddress!, ldc: 1536)
+                             }
+                         }
+                     }
+                     return out[0]
+                 }))
+    if MatrixProducts.path != .openBLAS {
+        // `Linear` on this process's path (bf16x3 on AMX tiles, or the packed AVX2 kernel); it takes W (outputs × inputs), i.e. bᵀ.
         let layer = Linear(weight: b.transposed().values, bias: [Float](repeating: 0, count: 1536), inputs: 384, outputs: 1536)
         var y = [Float](repeating: 0, count: 2048 * 1536)
-        print(String(format: "bf16x3 on AMX tiles, same product: median %.1f GFLOP/s (fp32 FLOPs)", gflops {
+        print(String(format: "Linear (%@), same product: median %.1f GFLOP/s (fp32 FLOPs)", MatrixProducts.path.rawValue, gflops {
             a.values.withUnsafeBufferPointer { x in
                 y.withUnsafeMutableBufferPointer { layer.applyWithoutBias(rows: 2048, x: x.baseAddress!, ldx: 384, y: $0.baseAddress!, ldy: 1536) }
             }

@@ -10,7 +10,8 @@
 // 2 loads of B per k step). A is read in place (unlike BLIS, not packed: no faster here). Every C element is the sum of
 // its k products as one chain of fp32 FMAs per 384-step k-block, the blocks added in order, by the same instructions
 // whatever the row, so a row of C depends only on the same row of A: the result does not depend on m, on the other rows, or on how callers split rows among threads. On an AMD
-// EPYC (Zen 3) it runs MiniLM's shapes at ≈ 95 GFLOP/s, OpenBLAS 0.3.21's sgemm at ≈ 89 (one core, FMA peak ≈ 101).
+// EPYC (Zen 3) it runs MiniLM's feed-forward product at 81–95 GFLOP/s, OpenBLAS 0.3.21's sgemm at 78–89 (one core,
+// FMA peak ≈ 101; Benchmarks' `EncoderTiming sgemm`, see BENCHMARKS.md).
 //
 // Packed layout of B: ⌈n/16⌉ panels of 16 columns; panel j holds k rows of 16 floats (columns 16j…16j+15, zero past
 // n), row p at offset (j·k + p)·16.
