@@ -25,8 +25,8 @@ struct TextBytes {
     /// The OBJ specification's rules (the .obj appendix of Wavefront's Advanced Visualizer manual: `#` comments,
     /// `\` line continuation), applied to MTL files too: `#` starts a comment anywhere on a line, up to the end of
     /// that line; a line whose last character before any comment and trailing blanks is `\` continues on the next
-    /// line, the `\` and the line break separating tokens as a blank does. Blanks are `isSpace`, so CRLF files read as LF files. A UTF-8 byte order
-    /// mark at the start of the file is skipped.
+    /// line, the `\` and the line break separating tokens as a blank does. Blanks are `isSpace`, so CRLF files read
+    /// as LF files. A UTF-8 byte order mark at the start of the file is skipped.
     /// - Complexity: O(bytes); the token array is reused between statements.
     func forEachStatement(_ body: (_ tokens: [Range<Int>], _ line: Int) throws -> Void) rethrows {
         var toks: [Range<Int>] = []
