@@ -13,7 +13,9 @@
 //   CBLAS (OpenBLAS via pkg-config), CEncoderKernels (C: GELU, softmax, LayerNorm, depthwise convolution, ReLU6;
 //     AVX-512/AVX2 clones; bf16x3 matrix products on AMX tiles)
 //   VLNEncoders (tensors, safetensors, MiniLM text encoder, MobileNetV2 image encoder) ← VLNCore, VLNImage, CBLAS, CEncoderKernels
-//   vlnsim (CLI)                                                   ← VLNSim, VLNNavigation, VLNEncoders
+//   CZlib (zlib via pkg-config), CMemoryKernels (C: fp16 conversion, F16C when present)
+//   VLNMemory (Dynam3D patch/instance/zone token memory)            ← VLNCore, CMemoryKernels, CZlib
+//   vlnsim (CLI)                                                   ← VLNSim, VLNNavigation, VLNEncoders, VLNMemory
 import PackageDescription
 
 let package = Package(
@@ -22,6 +24,7 @@ let package = Package(
         .executable(name: "vlnsim", targets: ["vlnsim"]),
         .library(name: "VLNSim", targets: ["VLNSim"]),
         .library(name: "VLNEncoders", targets: ["VLNEncoders"]),
+        .library(name: "VLNMemory", targets: ["VLNMemory"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,8 +43,11 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CEncoderKernels"),
         .target(name: "VLNEncoders", dependencies: ["VLNCore", "VLNImage", "CBLAS", "CEncoderKernels"]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CMemoryKernels"),
+        .target(name: "VLNMemory", dependencies: ["VLNCore", "CMemoryKernels", "CZlib"]),
         .executableTarget(name: "vlnsim", dependencies: [
-            "VLNSim", "VLNScene", "VLNNavigation", "VLNImage", "VLNCore", "VLNRGBD", "VLNEncoders", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VLNSim", "VLNMemory", "VLNScene", "VLNNavigation", "VLNImage", "VLNCore", "VLNRGBD", "VLNEncoders", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test data location and temporary folders, shared by the test targets.
         .target(name: "VLNTestSupport", dependencies: ["VLNCore"], path: "Sources/VLNTestSupport"),
@@ -53,6 +59,7 @@ let package = Package(
         .testTarget(name: "VLNRGBDTests", dependencies: ["VLNRGBD", "VLNTestSupport"]),
         .testTarget(name: "VLNSimTests", dependencies: ["VLNSim", "VLNRGBD", "VLNTestSupport"]),
         .testTarget(name: "VLNEncodersTests", dependencies: ["VLNEncoders", "VLNTestSupport"]),
+        .testTarget(name: "VLNMemoryTests", dependencies: ["VLNMemory", "VLNSim", "VLNRGBD", "VLNEncoders", "VLNTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["vlnsim", "VLNTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,517 @@
+import CMemoryKernels
+import Foundation
+import VLNCore
+
+/// Dynam3D's layered 3D token memory (Wang, Lee & Lee 2025, "Dynam3D: Dynamic Layered 3D Tokens Empower VLM for
+/// Vision-and-Language Navigation", §3.1–3.2; official code MrZihan/Dynam3D, CUDA only), built online from posed
+/// RGB-D frames with feature maps and 2D segments:
+///
+/// - **patch tokens**: every feature-map cell with valid depth, lifted to 3D (`insert`);
+/// - **instance tokens**: the frame's segments, merged online with the k nearest live instances (`InstanceMerge`);
+/// - **zone tokens**: a fixed `zoneSize`-metre grid in the world frame aggregating the live instances.
+///
+/// Each `insert` first runs the dynamic update (stored patches that the new view sees through are deleted, then
+/// emptied instances and zones), then lifts and merges the new patches. Ids are storage slots: a patch, instance or
+/// zone id stays valid until the token dies, after which its slot is reused (LIFO). Everything is single-threaded
+/// and deterministic: the same frames give the same memory, bit for bit.
+///
+/// Storage: patch positions and scales fp32, features **fp16** (IEEE binary16, round to nearest even; cosine to
+/// the fp32 feature ≥ 0.9999 for unit-scale features), instance and zone features fp32. Memory per stored patch:
+/// `bytesPerPatch` (2·D + 40 bytes; 808 at D = 384).
+///
+/// Departures from the official code, and why:
+/// - depth is read at the pixel holding the block centre, and the patch lies on the centre's ray (the official code
+///   reads the top-left pixel of the block but places the patch on the centre ray, so a slanted surface's patches
+///   sit off the surface and are never deleted; its VLN policy also lifts row 0 for every column);
+/// - patches deeper than `maxLiftDepth` (default = the 3 m deletion range) are not lifted (see the configuration);
+/// - ids and storage stay aligned, and an instance that loses patches has its centre, extent and feature
+///   recomputed (the official code's reused ids drift from its appended rows, so some instances never die);
+/// - zone membership follows each instance's current centre;
+/// - the instance merge is geometric and parameter-free (see `GeometricInstanceMerge`); the paper's is learned.
+public struct TokenMemory: Sendable {
+    /// The constants in use.
+    public let configuration: TokenMemoryConfiguration
+    /// Values per feature (patch, instance and zone), fixed by the first frame or at `init`.
+    public private(set) var featureDimension: Int
+    /// Frames inserted so far.
+    public internal(set) var frameCount = 0
+    /// How segments join instances.
+    public var merge: any InstanceMerge
+
+    // Patch layer, one row per slot. A free slot has NaN position (so the deletion test never selects it),
+    // instance -1 and is on `freePatches`.
+    var px: [Float] = [], py: [Float] = [], pz: [Float] = []
+    var pFeature: [UInt16] = []          // binary16 bits, featureDimension per row
+    var pScale: [Float] = []
+    var pDirection: [Vec3] = []
+    var pStep: [Int32] = [], pFrame: [Int32] = []
+    var pInstance: [Int32] = []          // -1: in no instance
+    var pMemberIndex: [Int32] = []       // index in iMembers[pInstance]
+    var pAlive: [Bool] = []
+    var freePatches: [Int32] = []
+    /// Live patches.
+    public internal(set) var livePatchCount = 0
+
+    // Instance layer.
+    var iAlive: [Bool] = []
+    var iMembers: [[Int32]] = []
+    var iPositionSum: [SIMD3<Double>] = []
+    var iFeatureSum: [Double] = []       // exact sums of the members' binary16 features
+    var iFeature: [Float] = []           // L2-normalised mean feature
+    var iCentre: [Vec3] = [], iLower: [Vec3] = [], iUpper: [Vec3] = []
+    var iZone: [Int32] = [], iZoneIndex: [Int32] = []
+    var iLastSeen: [Int32] = [], iFirstSeen: [Int32] = []
+    var freeInstances: [Int32] = []
+    /// Live instances.
+    public internal(set) var liveInstanceCount = 0
+
+    // Zone layer.
+    var zAlive: [Bool] = []
+    var zCell: [SIMD3<Int32>] = []
+    var zMembers: [[Int32]] = []
+    var zCentre: [Vec3] = []
+    var zFeature: [Float] = []
+    var zoneOfCell: [SIMD3<Int32>: Int32] = [:]
+    var freeZones: [Int32] = []
+    /// Live zones.
+    public internal(set) var liveZoneCount = 0
+
+    /// The patches lifted from the last frame (the "current view" of the VLM token set), ascending slots.
+    public internal(set) var lastInsertedPatches: [Int32] = []
+
+    /// An empty memory.
+    /// - Parameters:
+    ///   - featureDimension: values per feature, or nil to take it from the first frame.
+    ///   - merge: the instance merge rule (default: the parameter-free geometric rule).
+    /// - Throws: `VLNError.invalidValue` for an invalid configuration field.
+    public init(configuration: TokenMemoryConfiguration = TokenMemoryConfiguration(), featureDimension: Int? = nil,
+                merge: (any InstanceMerge)? = nil) throws {
+        try configuration.validate()
+        if let d = featureDimension, d <= 0 { throw VLNError.invalidValue(field: "featureDimension", reason: "must be positive, got \(d)") }
+        self.configuration = configuration
+        self.featureDimension = featureDimension ?? 0
+        self.merge = merge ?? GeometricInstanceMerge(minimumCosine: configuration.mergeCosine)
+    }
+
+    /// Bytes of storage per stored patch: position 12, fp16 feature 2·D, scale 4, direction 12, step and frame 8,
+    /// instance and member index 8, alive flag 1 (rounded: 2·D + 45; the free-slot stack adds 4 per free slot).
+    public var bytesPerPatch: Int { 2 * featureDimension + 45 }
+
+    /// Storage slots (live and free) of each layer.
+    public var patchSlots: Int { px.count }
+    public var instanceSlots: Int { iAlive.count }
+    public var zoneSlots: Int { zAlive.count }
+
+    // MARK: - Update
+
+    /// Inserts one frame: the dynamic update (deletion test, cascade), then the lift, the instance merge and the
+    /// zone refresh (paper §3.2, "dynamic layer-wise update").
+    ///
+    /// Skipped with a warning in the report (the memory is unchanged apart from the frame count): a frame whose
+    /// depth is invalid everywhere.
+    /// - Throws: `VLNError.invalidValue` naming `frame.name` for a pose or intrinsics that are not finite, a feature
+    ///   map whose grid is larger than the depth image or empty, features of the wrong dimension, segments of
+    ///   another size than the depth, or a negative step. The memory is left unchanged.
+    @discardableResult
+    public mutating func insert(_ frame: MemoryFrame) throws -> MemoryUpdateReport {
+        try validate(frame)
+        if featureDimension == 0 { featureDimension = frame.features.channels }
+        var report = MemoryUpdateReport(frame: frameCount, step: frame.step, patchesBefore: livePatchCount, deleted: 0,
+                                        inserted: 0, instancesRemoved: 0, zonesRemoved: 0, instancesCreated: 0,
+                                        segmentsMerged: 0, livePatches: 0, liveInstances: 0, liveZones: 0,
+                                        timing: MemoryUpdateTiming(), warnings: [])
+        defer { frameCount += 1 }
+        if !frame.depth.pixels.contains(where: { $0 > 0 && $0.isFinite }) {
+            report.warnings.append("\(frame.name): every depth value is invalid (0 or not finite); frame skipped")
+            lastInsertedPatches = []
+            fillCounts(&report)
+            return report
+        }
+        var clock = Clock()
+        let deleted = deletionTest(frame)
+        report.timing.deleteTest = clock.lap()
+        var touched = Touched()
+        report.instancesRemoved = cascade(deleted, touched: &touched)
+        report.timing.cascade = clock.lap()
+        let lifted = lift(frame)
+        report.timing.lift = clock.lap()
+        (report.instancesCreated, report.segmentsMerged) = insertLifted(lifted, frame: frame, touched: &touched)
+        report.zonesRemoved = refreshZones(touched)
+        report.timing.insert = clock.lap()
+        report.deleted = deleted.count
+        report.inserted = lifted.count
+        fillCounts(&report)
+        return report
+    }
+
+    private func fillCounts(_ r: inout MemoryUpdateReport) {
+        r.livePatches = livePatchCount; r.liveInstances = liveInstanceCount; r.liveZones = liveZoneCount
+    }
+
+    private func validate(_ frame: MemoryFrame) throws {
+        let n = frame.name
+        do { try frame.intrinsics.validate() } catch let VLNError.invalidValue(field, reason) {
+            throw VLNError.invalidValue(field: "\(n): intrinsics \(field)", reason: reason)
+        }
+        guard frame.depth.width == frame.intrinsics.width, frame.depth.height == frame.intrinsics.height else {
+            throw VLNError.invalidValue(field: "\(n): depth", reason: "\(frame.depth.width)×\(frame.depth.height) image for \(frame.intrinsics.width)×\(frame.intrinsics.height) intrinsics")
+        }
+        let t = frame.worldFromCamera
+        let finite = [t.rotation.c0, t.rotation.c1, t.rotation.c2, t.translation].allSatisfy { v in (0..<3).allSatisfy { v[$0].isFinite } }
+        guard finite else { throw VLNError.invalidValue(field: "\(n): worldFromCamera", reason: "pose has a NaN or infinite entry") }
+        guard abs(t.rotation.determinant - 1) < 1e-3 else {
+            throw VLNError.invalidValue(field: "\(n): worldFromCamera", reason: "rotation is not a rotation (determinant \(t.rotation.determinant))")
+        }
+        let f = frame.features
+        guard f.patchesHigh > 0, f.patchesWide > 0, f.channels > 0 else {
+            throw VLNError.invalidValue(field: "\(n): features", reason: "empty feature map \(f.patchesHigh)×\(f.patchesWide)×\(f.channels)")
+        }
+        guard f.patchesHigh <= frame.depth.height, f.patchesWide <= frame.depth.width else {
+            throw VLNError.invalidValue(field: "\(n): features", reason: "grid \(f.patchesHigh)×\(f.patchesWide) is finer than the \(frame.depth.height)×\(frame.depth.width) depth image")
+        }
+        guard featureDimension == 0 || f.channels == featureDimension else {
+            throw VLNError.invalidValue(field: "\(n): features", reason: "\(f.channels) channels, the memory holds \(featureDimension)")
+        }
+        if let s = frame.segments, s.width != frame.depth.width || s.height != frame.depth.height {
+            throw VLNError.invalidValue(field: "\(n): segments", reason: "\(s.width)×\(s.height), depth is \(frame.depth.width)×\(frame.depth.height)")
+        }
+        guard frame.step >= 0, frame.step <= Int(Int32.max) else { throw VLNError.invalidValue(field: "\(n): step", reason: "must be in 0…2³¹−1, got \(frame.step)") }
+    }
+
+    /// The dynamic update's deletion test (paper §3.2; official `delete_old_features_from_camera_frustum`, with the
+    /// rule of vlnsim's issue 9): a stored patch at camera-frame point `(x, y, −z)` is deleted when
+    /// `0 < z ≤ deletionRange`, its pixel `(⌊u⌋, ⌊v⌋)` with `u = fx·x/z + cx`, `v = −fy·y/z + cy` lies inside the
+    /// image, the depth D there is valid, and `z < D + occlusionTolerance`.
+    /// - Returns: the slots to delete, ascending.
+    func deletionTest(_ frame: MemoryFrame) -> [Int32] {
+        let c = frame.worldFromCamera.inverse, k = frame.intrinsics
+        let r0 = c.rotation.row0, r1 = c.rotation.row1, r2 = c.rotation.row2, t = c.translation
+        let w = frame.depth.width, h = frame.depth.height, fw = Float(w), fh = Float(h)
+        let range = configuration.deletionRange, tol = configuration.occlusionTolerance
+        var out: [Int32] = []
+        px.withUnsafeBufferPointer { X in py.withUnsafeBufferPointer { Y in pz.withUnsafeBufferPointer { Z in
+            frame.depth.pixels.withUnsafeBufferPointer { D in
+                for i in 0..<X.count {
+                    let x = X[i], y = Y[i], zw = Z[i]
+                    let cz = -(r2.x * x + r2.y * y + r2.z * zw + t.z)
+                    guard cz > 0, cz <= range else { continue }          // also rejects free (NaN) slots
+                    let cx = r0.x * x + r0.y * y + r0.z * zw + t.x, cy = r1.x * x + r1.y * y + r1.z * zw + t.y
+                    let u = k.fx * cx / cz + k.cx, v = -k.fy * cy / cz + k.cy
+                    guard u >= 0, u < fw, v >= 0, v < fh else { continue }
+                    let d = D[Int(v) * w + Int(u)]                        // u, v ≥ 0: truncation = floor
+                    if d > 0, d.isFinite, cz < d + tol { out.append(Int32(i)) }
+                }
+            }
+        }}}
+        return out
+    }
+
+    /// Instances and zones an update changed.
+    struct Touched {
+        var instances = Set<Int32>(), zones = Set<Int32>()
+    }
+
+    /// Removes the deleted patches from storage and their instances; an instance left empty dies (and leaves its
+    /// zone), the others are refreshed. Returns the number of instances that died.
+    private mutating func cascade(_ deleted: [Int32], touched: inout Touched) -> Int {
+        var lost = Set<Int32>()
+        for s in deleted {
+            let i = Int(s), inst = pInstance[i]
+            if inst >= 0 {
+                removeMember(Int(inst), patch: i)
+                lost.insert(inst)
+            }
+            px[i] = .nan; py[i] = .nan; pz[i] = .nan
+            pInstance[i] = -1; pMemberIndex[i] = -1; pAlive[i] = false
+            freePatches.append(s)
+        }
+        livePatchCount -= deleted.count
+        var dead = 0
+        for inst in lost.sorted() {
+            if iMembers[Int(inst)].isEmpty {
+                killInstance(Int(inst), touched: &touched); dead += 1
+            } else {
+                refreshInstance(Int(inst)); touched.instances.insert(inst)
+            }
+        }
+        return dead
+    }
+
+    private mutating func removeMember(_ inst: Int, patch i: Int) {
+        let at = Int(pMemberIndex[i]), last = iMembers[inst].removeLast()
+        if Int(last) != i { iMembers[inst][at] = last; pMemberIndex[Int(last)] = Int32(at) }
+        iPositionSum[inst] -= SIMD3<Double>(Double(px[i]), Double(py[i]), Double(pz[i]))
+        accumulateFeature(of: i, into: inst, sign: -1)
+    }
+
+    private mutating func accumulateFeature(of patch: Int, into inst: Int, sign: Double) {
+        let d = featureDimension
+        pFeature.withUnsafeBufferPointer { f in iFeatureSum.withUnsafeMutableBufferPointer { acc in
+            vln_f16_accumulate(f.baseAddress! + patch * d, acc.baseAddress! + inst * d, d, sign)
+        }}
+    }
+
+    private mutating func killInstance(_ inst: Int, touched: inout Touched) {
+        if iZone[inst] >= 0 { touched.zones.insert(iZone[inst]); removeFromZone(inst) }
+        iAlive[inst] = false
+        iPositionSum[inst] = .zero
+        for j in 0..<featureDimension { iFeatureSum[inst * featureDimension + j] = 0; iFeature[inst * featureDimension + j] = 0 }
+        iCentre[inst] = Vec3(repeating: .nan); iLower[inst] = Vec3(repeating: .nan); iUpper[inst] = Vec3(repeating: .nan)
+        liveInstanceCount -= 1
+        freeInstances.append(Int32(inst))
+    }
+
+    /// A lifted patch before it is stored.
+    struct LiftedPatch {
+        var position: Vec3, direction: Vec3, scale: Float, row: Int, column: Int, segment: UInt32
+    }
+
+    /// Back-projects the frame's patches: patch (r, c) of a `G_h × G_w` grid reads the depth d at pixel
+    /// `(⌊(c + ½)·W/G_w⌋, ⌊(r + ½)·H/G_h⌋)` and lies at `d · ray(block centre)` in the camera frame, mapped to the world
+    /// by `worldFromCamera`. Its metric scale is the block's width at depth d, `d · (W/G_w) / fx`
+    /// (= `d·tan(hfov/2)·2/G` for a symmetric camera, as the paper); its viewing direction is the world-frame unit
+    /// vector from the camera centre to it. Invalid depth, or depth beyond `maxLiftDepth`, lifts nothing.
+    func lift(_ frame: MemoryFrame) -> [LiftedPatch] {
+        let f = frame.features, k = frame.intrinsics, w = frame.depth.width, h = frame.depth.height
+        let pose = frame.worldFromCamera
+        var out: [LiftedPatch] = []
+        out.reserveCapacity(f.patchesHigh * f.patchesWide)
+        for r in 0..<f.patchesHigh {
+            let yPixel = ((2 * r + 1) * h) / (2 * f.patchesHigh)
+            let yCentre = Float((2 * r + 1) * h) / Float(2 * f.patchesHigh)
+            for c in 0..<f.patchesWide {
+                let xPixel = ((2 * c + 1) * w) / (2 * f.patchesWide)
+                let d = frame.depth[xPixel, yPixel]
+                guard d > 0, d.isFinite, d <= configuration.maxLiftDepth else { continue }
+                let xCentre = Float((2 * c + 1) * w) / Float(2 * f.patchesWide)
+                let ray = k.cameraRay(x: xCentre, y: yCentre)
+                let direction = pose.applyToDirection(ray)
+                out.append(LiftedPatch(position: pose.apply(d * ray), direction: direction / length(direction),
+                                       scale: d * (Float(w) / Float(f.patchesWide)) / k.fx, row: r, column: c,
+                                       segment: frame.segments?[xPixel, yPixel] ?? 0))
+            }
+        }
+        return out
+    }
+
+    /// Stores the lifted patches, groups them by segment and merges each segment (ascending id) into a live
+    /// instance or a new one. Returns how many instances were created and how many segments merged.
+    private mutating func insertLifted(_ lifted: [LiftedPatch], frame: MemoryFrame,
+                                       touched: inout Touched) -> (created: Int, merged: Int) {
+        let d = featureDimension, step = Int32(frame.step), frameIndex = Int32(frameCount)
+        var slots: [Int32] = []
+        slots.reserveCapacity(lifted.count)
+        var half = [UInt16](repeating: 0, count: d)
+        for p in lifted {
+            let s: Int
+            if let free = freePatches.popLast() {
+                s = Int(free)
+            } else {
+                s = px.count
+                px.append(0); py.append(0); pz.append(0); pScale.append(0); pDirection.append(.zero)
+                pStep.append(0); pFrame.append(0); pInstance.append(-1); pMemberIndex.append(-1); pAlive.append(false)
+                pFeature.append(contentsOf: repeatElement(0, count: d))
+            }
+            px[s] = p.position.x; py[s] = p.position.y; pz[s] = p.position.z
+            pScale[s] = p.scale; pDirection[s] = p.direction; pStep[s] = step; pFrame[s] = frameIndex
+            pInstance[s] = -1; pMemberIndex[s] = -1; pAlive[s] = true
+            let start = (p.row * frame.features.patchesWide + p.column) * d
+            frame.features.values.withUnsafeBufferPointer { v in half.withUnsafeMutableBufferPointer { hb in
+                vln_f32_to_f16(v.baseAddress! + start, hb.baseAddress!, d)
+            }}
+            pFeature.replaceSubrange(s * d ..< (s + 1) * d, with: half)
+            slots.append(Int32(s))
+        }
+        livePatchCount += lifted.count
+        lastInsertedPatches = slots.sorted()
+
+        // Group by segment (0 = none), ascending segment id, patches in lift order.
+        var bySegment: [UInt32: [Int32]] = [:]
+        for (p, s) in zip(lifted, slots) where p.segment != 0 { bySegment[p.segment, default: []].append(s) }
+        var created = 0, merged = 0
+        for segment in bySegment.keys.sorted() {
+            let members = bySegment[segment]!
+            let summary = segmentSummary(members)
+            let candidates = nearestInstances(to: summary.centre, count: configuration.mergeNeighbours)
+            let target: Int
+            if let pick = merge.choose(segment: summary, candidates: candidates) {
+                precondition(candidates.indices.contains(pick), "InstanceMerge returned \(pick) for \(candidates.count) candidates")
+                target = Int(candidates[pick].id); merged += 1
+            } else {
+                target = newInstance(step: step); created += 1
+            }
+            for s in members {
+                let i = Int(s)
+                pInstance[i] = Int32(target); pMemberIndex[i] = Int32(iMembers[target].count)
+                iMembers[target].append(s)
+                iPositionSum[target] += SIMD3<Double>(Double(px[i]), Double(py[i]), Double(pz[i]))
+                accumulateFeature(of: i, into: target, sign: 1)
+            }
+            iLastSeen[target] = step
+            refreshInstance(target)
+            touched.instances.insert(Int32(target))
+        }
+        return (created, merged)
+    }
+
+    private mutating func newInstance(step: Int32) -> Int {
+        let d = featureDimension
+        let inst: Int
+        if let free = freeInstances.popLast() {
+            inst = Int(free)
+        } else {
+            inst = iAlive.count
+            iAlive.append(false); iMembers.append([]); iPositionSum.append(.zero)
+            iFeatureSum.append(contentsOf: repeatElement(0, count: d)); iFeature.append(contentsOf: repeatElement(0, count: d))
+            iCentre.append(.zero); iLower.append(.zero); iUpper.append(.zero); iZone.append(-1); iZoneIndex.append(-1)
+            iLastSeen.append(0); iFirstSeen.append(0)
+        }
+        iAlive[inst] = true; iMembers[inst] = []; iPositionSum[inst] = .zero
+        iFirstSeen[inst] = step; iLastSeen[inst] = step; iZone[inst] = -1; iZoneIndex[inst] = -1
+        liveInstanceCount += 1
+        return inst
+    }
+
+    /// Recomputes a live instance's centre (mean of its patches), extent (box of its patches) and feature (the
+    /// L2-normalised mean of its patches' features).
+    mutating func refreshInstance(_ inst: Int) {
+        let members = iMembers[inst], n = Double(members.count)
+        precondition(!members.isEmpty)
+        let c = iPositionSum[inst] / n
+        iCentre[inst] = Vec3(Float(c.x), Float(c.y), Float(c.z))
+        var lo = Vec3(repeating: .infinity), hi = Vec3(repeating: -.infinity)
+        for s in members {
+            let p = Vec3(px[Int(s)], py[Int(s)], pz[Int(s)])
+            lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p)
+        }
+        iLower[inst] = lo; iUpper[inst] = hi
+        let d = featureDimension, base = inst * d
+        var norm = 0.0
+        for j in 0..<d { let v = iFeatureSum[base + j]; norm += v * v }
+        let scale = norm > 0 ? 1 / norm.squareRoot() : 0
+        for j in 0..<d { iFeature[base + j] = Float(iFeatureSum[base + j] * scale) }
+    }
+
+    /// Live instances nearest to `point` by centre distance (ties: lower id first), at most `count`.
+    func nearestInstances(to point: Vec3, count: Int) -> [InstanceCandidate] {
+        guard count > 0 else { return [] }
+        var best: [(Float, Int)] = []
+        for i in 0..<iAlive.count where iAlive[i] {
+            let dist = distance(iCentre[i], point)
+            if best.count < count || dist < best[best.count - 1].0 {
+                var at = best.count
+                while at > 0 && best[at - 1].0 > dist { at -= 1 }
+                best.insert((dist, i), at: at)
+                if best.count > count { best.removeLast() }
+            }
+        }
+        return best.map { dist, i in
+            InstanceCandidate(id: Int32(i), centre: iCentre[i], lower: iLower[i], upper: iUpper[i],
+                              feature: Array(iFeature[i * featureDimension ..< (i + 1) * featureDimension]),
+                              patchCount: iMembers[i].count, distance: dist)
+        }
+    }
+
+    private func segmentSummary(_ members: [Int32]) -> SegmentSummary {
+        let d = featureDimension
+        var sum = SIMD3<Double>.zero, lo = Vec3(repeating: .infinity), hi = Vec3(repeating: -.infinity), scale: Float = 0
+        var feature = [Double](repeating: 0, count: d)
+        pFeature.withUnsafeBufferPointer { f in feature.withUnsafeMutableBufferPointer { acc in
+            for s in members { vln_f16_accumulate(f.baseAddress! + Int(s) * d, acc.baseAddress!, d, 1) }
+        }}
+        for s in members {
+            let p = Vec3(px[Int(s)], py[Int(s)], pz[Int(s)])
+            sum += SIMD3<Double>(Double(p.x), Double(p.y), Double(p.z))
+            lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p); scale += pScale[Int(s)]
+        }
+        let n = Double(members.count), c = sum / n
+        let norm = feature.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return SegmentSummary(centre: Vec3(Float(c.x), Float(c.y), Float(c.z)), lower: lo, upper: hi,
+                              feature: feature.map { Float(norm > 0 ? $0 / norm : 0) }, patchCount: members.count,
+                              meanScale: scale / Float(members.count))
+    }
+
+    // MARK: - Zones
+
+    /// The zone cell of a point: `⌊p / zoneSize⌋` per axis.
+    public func zoneCell(of p: Vec3) -> SIMD3<Int32> {
+        let s = configuration.zoneSize
+        return SIMD3<Int32>(Int32((p.x / s).rounded(.down)), Int32((p.y / s).rounded(.down)), Int32((p.z / s).rounded(.down)))
+    }
+
+    /// Moves each touched live instance to the zone of its current centre, then recomputes every zone whose
+    /// membership or members changed; an empty zone dies. Returns the number of zones that died.
+    private mutating func refreshZones(_ touched: Touched) -> Int {
+        var zones = touched.zones
+        for inst32 in touched.instances.sorted() where iAlive[Int(inst32)] {
+            let inst = Int(inst32), old = iZone[inst], cell = zoneCell(of: iCentre[inst])
+            if old >= 0 && zCell[Int(old)] == cell { zones.insert(old); continue }
+            if old >= 0 { removeFromZone(inst); zones.insert(old) }
+            let z = zoneOfCell[cell] ?? newZone(cell)
+            iZone[inst] = z; iZoneIndex[inst] = Int32(zMembers[Int(z)].count); zMembers[Int(z)].append(inst32)
+            zones.insert(z)
+        }
+        var died = 0
+        for z in zones.sorted() where zAlive[Int(z)] {
+            if zMembers[Int(z)].isEmpty { killZone(Int(z)); died += 1 } else { refreshZone(Int(z)) }
+        }
+        return died
+    }
+
+    private mutating func removeFromZone(_ inst: Int) {
+        let z = Int(iZone[inst]), at = Int(iZoneIndex[inst]), last = zMembers[z].removeLast()
+        if Int(last) != inst { zMembers[z][at] = last; iZoneIndex[Int(last)] = Int32(at) }
+        iZone[inst] = -1; iZoneIndex[inst] = -1
+    }
+
+    private mutating func newZone(_ cell: SIMD3<Int32>) -> Int32 {
+        let z: Int
+        if let free = freeZones.popLast() {
+            z = Int(free)
+        } else {
+            z = zAlive.count
+            zAlive.append(false); zCell.append(.zero); zMembers.append([]); zCentre.append(.zero)
+            zFeature.append(contentsOf: repeatElement(0, count: featureDimension))
+        }
+        zAlive[z] = true; zCell[z] = cell; zMembers[z] = []
+        zoneOfCell[cell] = Int32(z)
+        liveZoneCount += 1
+        return Int32(z)
+    }
+
+    private mutating func killZone(_ z: Int) {
+        zAlive[z] = false
+        zoneOfCell[zCell[z]] = nil
+        zCentre[z] = Vec3(repeating: .nan)
+        for j in 0..<featureDimension { zFeature[z * featureDimension + j] = 0 }
+        liveZoneCount -= 1
+        freeZones.append(Int32(z))
+    }
+
+    /// A zone's position is the mean of its instances' centres and its feature the L2-normalised mean of their
+    /// (normalised) features, as the official code's zone tokens before its learned instance→zone transformer.
+    private mutating func refreshZone(_ z: Int) {
+        let d = featureDimension, members = zMembers[z]
+        var c = SIMD3<Double>.zero
+        var f = [Double](repeating: 0, count: d)
+        for inst in members.sorted() {
+            let i = Int(inst)
+            c += SIMD3<Double>(Double(iCentre[i].x), Double(iCentre[i].y), Double(iCentre[i].z))
+            for j in 0..<d { f[j] += Double(iFeature[i * d + j]) }
+        }
+        c /= Double(members.count)
+        zCentre[z] = Vec3(Float(c.x), Float(c.y), Float(c.z))
+        let norm = f.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        for j in 0..<d { zFeature[z * d + j] = Float(norm > 0 ? f[j] / norm : 0) }
+    }
+}
+
+/// Wall-clock laps in milliseconds.
+struct Clock {
+    private var last = DispatchTime.now().uptimeNanoseconds
+    mutating func lap() -> Double {
+        let now = DispatchTime.now().uptimeNanoseconds
+        defer { last = now }
+        return Double(now - last) / 1e6
+    }
+}
