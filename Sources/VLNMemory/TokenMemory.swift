@@ -267,7 +267,8 @@ public struct TokenMemory: Sendable {
     }
 
     /// Back-projects the frame's patches: patch (r, c) of a `G_h × G_w` grid reads the depth d at pixel
-    /// `(⌊(c + ½)·W/G_w⌋, ⌊(r + ½)·H/G_h⌋)` and lies at `d · ray(block centre)` in the camera frame, mapped to the world
+    /// `(⌊(c + ½)·W/G_w⌋, ⌊(r + ½)·H/G_h⌋)` and lies at `d · ray(block centre)` in the camera frame (the centre moved
+    /// at most 1/64 pixel into that pixel, see `insidePixel`), mapped to the world
     /// by `worldFromCamera`. Its metric scale is the block's width at depth d, `d · (W/G_w) / fx`
     /// (= `d·tan(hfov/2)·2/G` for a symmetric camera, as the paper); its viewing direction is the world-frame unit
     /// vector from the camera centre to it. Invalid depth, or depth beyond `maxLiftDepth`, lifts nothing.
@@ -278,12 +279,12 @@ public struct TokenMemory: Sendable {
         out.reserveCapacity(f.patchesHigh * f.patchesWide)
         for r in 0..<f.patchesHigh {
             let yPixel = ((2 * r + 1) * h) / (2 * f.patchesHigh)
-            let yCentre = Float((2 * r + 1) * h) / Float(2 * f.patchesHigh)
+            let yCentre = Self.insidePixel(Float((2 * r + 1) * h) / Float(2 * f.patchesHigh))
             for c in 0..<f.patchesWide {
                 let xPixel = ((2 * c + 1) * w) / (2 * f.patchesWide)
                 let d = frame.depth[xPixel, yPixel]
                 guard d > 0, d.isFinite, d <= configuration.maxLiftDepth else { continue }
-                let xCentre = Float((2 * c + 1) * w) / Float(2 * f.patchesWide)
+                let xCentre = Self.insidePixel(Float((2 * c + 1) * w) / Float(2 * f.patchesWide))
                 let ray = k.cameraRay(x: xCentre, y: yCentre)
                 let direction = pose.applyToDirection(ray)
                 out.append(LiftedPatch(position: pose.apply(d * ray), direction: direction / length(direction),
@@ -292,6 +293,15 @@ public struct TokenMemory: Sendable {
             }
         }
         return out
+    }
+
+    /// A block-centre coordinate moved at most 1/64 pixel into the pixel that holds it: when the centre falls on a
+    /// pixel edge (e.g. every row of a 24-row grid on 480 rows, or 16×16 on 256), the lifted point would project
+    /// back to either side of the edge under float rounding, and a re-observation from the same pose might test it
+    /// against the neighbouring pixel's depth. 1/64 pixel is 0.1 mm at 3 m with fx = 585.
+    static func insidePixel(_ b: Float) -> Float {
+        let base = b.rounded(.down), margin: Float = 1 / 64
+        return min(max(b, base + margin), base + 1 - margin)
     }
 
     /// Stores the lifted patches, groups them by segment and merges each segment (ascending id) into a live

@@ -1,0 +1,175 @@
+import CZlib
+import Foundation
+import VLNCore
+
+/// The `.vlnmem` file: the whole memory (every slot, live or free, and the free lists), so that a memory loaded
+/// from a file continues exactly as the one that was saved (lifelong memory across episodes).
+///
+/// Layout, little-endian:
+///
+///     bytes 0–7    magic "VLNMEM\r\n" (the CR LF catches text-mode mangling, as PNG's signature)
+///     bytes 8–11   format version (UInt32) = `TokenMemory.fileVersion`
+///     bytes 12–15  header length H (UInt32)
+///     H bytes      header: JSON {configuration, featureDimension, frameCount, patchSlots, instanceSlots, zoneSlots,
+///                  freePatches, freeInstances, freeZones, lastInserted}
+///     arrays, in the order of `TokenMemory.sections`, each the raw little-endian elements (count known from the header)
+///     last 4 bytes CRC-32 (zlib `crc32`) of everything before it
+///
+/// Members of instances and zones are not stored: they are rebuilt from each patch's (instance, index) and each
+/// instance's (zone, index), then the invariants are checked.
+extension TokenMemory {
+    /// The current `.vlnmem` format version.
+    public static let fileVersion: UInt32 = 1
+    static let magic: [UInt8] = Array("VLNMEM\r\n".utf8)
+
+    struct FileHeader: Codable {
+        var configuration: TokenMemoryConfiguration
+        var featureDimension: Int, frameCount: Int
+        var patchSlots: Int, instanceSlots: Int, zoneSlots: Int
+        var freePatches: Int, freeInstances: Int, freeZones: Int, lastInserted: Int
+    }
+
+    /// Writes the memory to `path` atomically (temporary file, then rename).
+    /// - Throws: `VLNError.io` naming the path if it cannot be written.
+    public func save(to path: String) throws {
+        var out = Data()
+        out.append(contentsOf: Self.magic)
+        append(Self.fileVersion, to: &out)
+        let header = FileHeader(configuration: configuration, featureDimension: featureDimension, frameCount: frameCount,
+                                patchSlots: px.count, instanceSlots: iAlive.count, zoneSlots: zAlive.count,
+                                freePatches: freePatches.count, freeInstances: freeInstances.count, freeZones: freeZones.count,
+                                lastInserted: lastInsertedPatches.count)
+        let json = try JSONEncoder().encode(header)
+        append(UInt32(json.count), to: &out)
+        out.append(json)
+        func put<T>(_ a: [T]) { a.withUnsafeBytes { out.append(contentsOf: $0) } }
+        put(px); put(py); put(pz); put(pFeature); put(pScale); put(pDirection.flatMap { [$0.x, $0.y, $0.z] })
+        put(pStep); put(pFrame); put(pInstance); put(pMemberIndex); put(pAlive.map { UInt8($0 ? 1 : 0) }); put(freePatches)
+        put(iAlive.map { UInt8($0 ? 1 : 0) }); put(iPositionSum.flatMap { [$0.x, $0.y, $0.z] }); put(iFeatureSum); put(iFeature)
+        put(iCentre.flatMap { [$0.x, $0.y, $0.z] }); put(iLower.flatMap { [$0.x, $0.y, $0.z] }); put(iUpper.flatMap { [$0.x, $0.y, $0.z] })
+        put(iZone); put(iZoneIndex); put(iLastSeen); put(iFirstSeen); put(freeInstances)
+        put(zAlive.map { UInt8($0 ? 1 : 0) }); put(zCell.flatMap { [$0.x, $0.y, $0.z] }); put(zCentre.flatMap { [$0.x, $0.y, $0.z] })
+        put(zFeature); put(freeZones); put(lastInsertedPatches)
+        let crc = out.withUnsafeBytes { UInt32(crc32(0, $0.bindMemory(to: UInt8.self).baseAddress, uInt($0.count))) }
+        append(crc, to: &out)
+        try writeAtomically(out, to: path)
+    }
+
+    private func append(_ v: UInt32, to d: inout Data) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
+
+    /// Reads a memory written by `save`.
+    /// - Parameter merge: the merge rule to continue with (not stored in the file; default: the geometric rule).
+    /// - Throws: `VLNError.io` if the file cannot be read; `VLNError.badFile` naming the path and the field for a
+    ///   file that is not a `.vlnmem`, of another version, truncated or longer than its header says, whose
+    ///   checksum does not match (corrupted), or whose content is inconsistent.
+    public static func load(from path: String, merge: (any InstanceMerge)? = nil) throws -> TokenMemory {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw VLNError.io(path: path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        let bytes = [UInt8](data)
+        func bad(_ field: String, _ reason: String) -> VLNError { .badFile(path: path, field: field, reason: reason) }
+        guard bytes.count >= 20, Array(bytes[0..<8]) == magic else { throw bad("magic", "not a vlnsim memory file (.vlnmem)") }
+        func u32(_ at: Int) -> UInt32 { bytes[at..<at + 4].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
+        let version = u32(8)
+        guard version == fileVersion else {
+            throw bad("version", "format version \(version); this vlnsim reads version \(fileVersion)")
+        }
+        let stored = u32(bytes.count - 4)
+        let actual = bytes.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, uInt(bytes.count - 4))) }
+        let headerLength = Int(u32(12))
+        guard 16 + headerLength + 4 <= bytes.count else { throw bad("header", "truncated (\(bytes.count) bytes)") }
+        let header: FileHeader
+        do { header = try JSONDecoder().decode(FileHeader.self, from: Data(bytes[16..<16 + headerLength])) } catch {
+            throw bad("header", stored == actual ? "unreadable: \(error)" : "checksum mismatch: the file is corrupted")
+        }
+        let d = header.featureDimension, P = header.patchSlots, I = header.instanceSlots, Z = header.zoneSlots
+        guard d >= 0, P >= 0, I >= 0, Z >= 0, header.freePatches >= 0, header.freeInstances >= 0, header.freeZones >= 0,
+              header.lastInserted >= 0, d < 1 << 20, P < 1 << 31, I < 1 << 31, Z < 1 << 31 else {
+            throw bad("header", stored == actual ? "negative or huge counts" : "checksum mismatch: the file is corrupted")
+        }
+        let expected = 16 + headerLength
+            + P * (4 * 3 + 2 * d + 4 + 12 + 4 * 4 + 1) + header.freePatches * 4
+            + I * (1 + 24 + 8 * d + 4 * d + 36 + 4 * 4) + header.freeInstances * 4
+            + Z * (1 + 12 + 12 + 4 * d) + header.freeZones * 4 + header.lastInserted * 4 + 4
+        guard bytes.count == expected else {
+            throw bad("length", bytes.count < expected
+                      ? "truncated: \(bytes.count) bytes, the header describes \(expected)"
+                      : "\(bytes.count) bytes, the header describes \(expected) (trailing data)")
+        }
+        guard stored == actual else { throw bad("checksum", "CRC-32 mismatch (stored \(stored), computed \(actual)): the file is corrupted") }
+
+        var at = 16 + headerLength
+        func take<T>(_ count: Int, _: T.Type) -> [T] {
+            let n = count * MemoryLayout<T>.stride
+            defer { at += n }
+            return bytes.withUnsafeBytes { raw in
+                [T](unsafeUninitializedCapacity: count) { buf, initialised in
+                    UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[at..<at + n]))
+                    initialised = count
+                }
+            }
+        }
+        func vec3(_ count: Int) -> [Vec3] { let f = take(count * 3, Float.self); return (0..<count).map { Vec3(f[3 * $0], f[3 * $0 + 1], f[3 * $0 + 2]) } }
+        var m = try TokenMemory(configuration: header.configuration, featureDimension: d > 0 ? d : nil, merge: merge)
+        m.frameCount = header.frameCount
+        m.px = take(P, Float.self); m.py = take(P, Float.self); m.pz = take(P, Float.self)
+        m.pFeature = take(P * d, UInt16.self); m.pScale = take(P, Float.self); m.pDirection = vec3(P)
+        m.pStep = take(P, Int32.self); m.pFrame = take(P, Int32.self); m.pInstance = take(P, Int32.self)
+        m.pMemberIndex = take(P, Int32.self); m.pAlive = take(P, UInt8.self).map { $0 != 0 }
+        m.freePatches = take(header.freePatches, Int32.self)
+        m.iAlive = take(I, UInt8.self).map { $0 != 0 }
+        let sums = take(I * 3, Double.self)
+        m.iPositionSum = (0..<I).map { SIMD3<Double>(sums[3 * $0], sums[3 * $0 + 1], sums[3 * $0 + 2]) }
+        m.iFeatureSum = take(I * d, Double.self); m.iFeature = take(I * d, Float.self)
+        m.iCentre = vec3(I); m.iLower = vec3(I); m.iUpper = vec3(I)
+        m.iZone = take(I, Int32.self); m.iZoneIndex = take(I, Int32.self); m.iLastSeen = take(I, Int32.self); m.iFirstSeen = take(I, Int32.self)
+        m.freeInstances = take(header.freeInstances, Int32.self)
+        m.zAlive = take(Z, UInt8.self).map { $0 != 0 }
+        let cells = take(Z * 3, Int32.self)
+        m.zCell = (0..<Z).map { SIMD3<Int32>(cells[3 * $0], cells[3 * $0 + 1], cells[3 * $0 + 2]) }
+        m.zCentre = vec3(Z); m.zFeature = take(Z * d, Float.self); m.freeZones = take(header.freeZones, Int32.self)
+        m.lastInsertedPatches = take(header.lastInserted, Int32.self)
+
+        // Rebuild members, the cell map and the counts, checking every reference on the way.
+        m.iMembers = Array(repeating: [], count: I)
+        m.zMembers = Array(repeating: [], count: Z)
+        var placed: [[Int32]] = Array(repeating: [], count: I)
+        for i in 0..<P where m.pAlive[i] && m.pInstance[i] >= 0 {
+            let inst = Int(m.pInstance[i])
+            guard inst < I, m.iAlive[inst] else { throw bad("patches", "patch \(i) references instance \(inst), which is not live") }
+            placed[inst].append(Int32(i))
+        }
+        for inst in 0..<I {
+            var members = [Int32](repeating: -1, count: placed[inst].count)
+            for s in placed[inst] {
+                let at = Int(m.pMemberIndex[Int(s)])
+                guard members.indices.contains(at), members[at] == -1 else { throw bad("patches", "patch \(s) has an invalid place in instance \(inst)") }
+                members[at] = s
+            }
+            m.iMembers[inst] = members
+        }
+        var zonePlaced: [[Int32]] = Array(repeating: [], count: Z)
+        for inst in 0..<I where m.iAlive[inst] {
+            let z = Int(m.iZone[inst])
+            guard z >= 0, z < Z, m.zAlive[z] else { throw bad("instances", "instance \(inst) is in no live zone") }
+            zonePlaced[z].append(Int32(inst))
+        }
+        for z in 0..<Z {
+            var members = [Int32](repeating: -1, count: zonePlaced[z].count)
+            for inst in zonePlaced[z] {
+                let at = Int(m.iZoneIndex[Int(inst)])
+                guard members.indices.contains(at), members[at] == -1 else { throw bad("instances", "instance \(inst) has an invalid place in zone \(z)") }
+                members[at] = inst
+            }
+            m.zMembers[z] = members
+            if m.zAlive[z] { m.zoneOfCell[m.zCell[z]] = Int32(z) }
+        }
+        m.livePatchCount = m.pAlive.filter { $0 }.count
+        m.liveInstanceCount = m.iAlive.filter { $0 }.count
+        m.liveZoneCount = m.zAlive.filter { $0 }.count
+        let violations = m.invariantViolations()
+        guard violations.isEmpty else { throw bad("content", "inconsistent memory: \(violations.joined(separator: "; "))") }
+        return m
+    }
+}

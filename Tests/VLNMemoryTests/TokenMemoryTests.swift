@@ -1,0 +1,221 @@
+import Foundation
+import VLNCore
+import VLNMemory
+import VLNRGBD
+import VLNTestSupport
+import XCTest
+
+/// A feature map with a deterministic pseudo-random unit feature per patch.
+func randomFeatures(high: Int, wide: Int, channels: Int, seed: UInt64) -> FeatureMap {
+    var rng = SeededRandom(seed: seed)
+    var values = [Float](repeating: 0, count: high * wide * channels)
+    for p in 0..<(high * wide) {
+        var norm: Float = 0
+        for j in 0..<channels { let v = rng.uniform(-1, 1); values[p * channels + j] = v; norm += v * v }
+        for j in 0..<channels { values[p * channels + j] /= norm.squareRoot() }
+    }
+    return FeatureMap(patchesHigh: high, patchesWide: wide, channels: channels, values: values)
+}
+
+final class TokenMemoryTests: XCTestCase {
+    /// A fronto-parallel wall 2 m in front of an identity camera (looking along −z): every patch is lifted onto the
+    /// wall along its block-centre ray, with the closed-form position and scale `d · tan(hfov/2) · 2 / G`.
+    func testLiftPlacesPatchesOnTheBlockCentreRays() throws {
+        let k = CameraIntrinsics(width: 256, height: 256, hfov: Float(90).radians)
+        let depth = DepthImage(width: 256, height: 256, fill: 2)
+        var m = try TokenMemory()
+        let report = try m.insert(MemoryFrame(depth: depth, intrinsics: k, worldFromCamera: .identity,
+                                              features: randomFeatures(high: 24, wide: 24, channels: 8, seed: 1), step: 0))
+        XCTAssertEqual(report.inserted, 576)
+        XCTAssertEqual(report.deleted, 0)
+        let ids = m.livePatchIDs
+        XCTAssertEqual(ids.count, 576)
+        for (n, id) in ids.enumerated() {
+            let p = try XCTUnwrap(m.patch(id))
+            let r = n / 24, c = n % 24       // slots are handed out in lift order on an empty memory
+            // Block centre b = (c + ½)·256/24, ray x = (b − 128)/128 at z = −1 (tan(45°) = 1); a centre on a pixel
+            // edge (b = 16, 48, …) is moved 1/64 pixel into the pixel that holds it.
+            func inside(_ b: Float) -> Float { b == b.rounded(.down) ? b + 1 / 64 : b }
+            let expectedX = 2 * (inside((Float(c) + 0.5) * 256 / 24) - 128) / 128
+            let expectedY = -2 * (inside((Float(r) + 0.5) * 256 / 24) - 128) / 128
+            XCTAssertEqual(p.position.x, expectedX, accuracy: 1e-5)
+            XCTAssertEqual(p.position.y, expectedY, accuracy: 1e-5)
+            XCTAssertEqual(p.position.z, -2, accuracy: 1e-6)
+            XCTAssertEqual(p.scale, 2 * tan(Float(45).radians) * 2 / 24, accuracy: 1e-6)
+            XCTAssertEqual(length(p.viewDirection), 1, accuracy: 1e-6)
+            XCTAssertEqual(dot(p.viewDirection, normalize(p.position)), 1, accuracy: 1e-6)
+        }
+        // fp16 storage: each stored feature is the fp32 one rounded to binary16.
+        let f = try XCTUnwrap(m.patchFeature(ids[5]))
+        let original = randomFeatures(high: 24, wide: 24, channels: 8, seed: 1)[5, 0]
+        for (a, b) in zip(f, original) { XCTAssertEqual(a, Float(Float16(b))) }
+    }
+
+    /// Depth is read at the pixel holding the block centre, ⌊(c + ½)·W/G⌋: a depth image whose value encodes the
+    /// column and row shows which pixel each patch read; invalid depth and depth beyond `maxLiftDepth` lift nothing.
+    func testLiftReadsTheBlockCentrePixel() throws {
+        let k = CameraIntrinsics(width: 100, height: 60, hfov: Float(90).radians)
+        var depth = DepthImage(width: 100, height: 60, fill: 0)
+        for y in 0..<60 { for x in 0..<100 { depth[x, y] = 1 + Float(x) / 100 + Float(y) / 10_000 } }
+        depth[(2 * 3 + 1) * 100 / 14, (2 * 1 + 1) * 60 / 10] = 0            // patch (row 1, column 3): invalid
+        depth[(2 * 4 + 1) * 100 / 14, (2 * 2 + 1) * 60 / 10] = 3.5          // patch (row 2, column 4): too far
+        var m = try TokenMemory()
+        let report = try m.insert(MemoryFrame(depth: depth, intrinsics: k, worldFromCamera: .identity,
+                                              features: randomFeatures(high: 5, wide: 7, channels: 4, seed: 2), step: 3))
+        XCTAssertEqual(report.inserted, 35 - 2)
+        var seen = Set<Int>()
+        for id in m.livePatchIDs {
+            let p = m.patch(id)!
+            XCTAssertEqual(p.step, 3)
+            let d = -p.position.z
+            let xPixel = Int(((d - 1) * 100).rounded(.down)), yPixel = Int((((d - 1) * 100 - Float(xPixel)) * 100).rounded())
+            let c = (0..<7).first { (2 * $0 + 1) * 100 / 14 == xPixel }, r = (0..<5).first { (2 * $0 + 1) * 60 / 10 == yPixel }
+            XCTAssertNotNil(c, "depth \(d) read at column \(xPixel), not a block centre")
+            XCTAssertNotNil(r, "depth \(d) read at row \(yPixel), not a block centre")
+            if let c, let r { seen.insert(r * 7 + c) }
+        }
+        XCTAssertEqual(seen.count, 33)
+        XCTAssertFalse(seen.contains(1 * 7 + 3))
+        XCTAssertFalse(seen.contains(2 * 7 + 4))
+    }
+
+    /// The deletion rule on a hand-made case: stored patches at known view depths in front of a wall at 2.5 m.
+    func testDeletionRuleOnKnownPoints() throws {
+        let k = CameraIntrinsics(width: 64, height: 64, hfov: Float(90).radians)
+        var m = try TokenMemory()
+        // Lift one 1×1 patch per frame from poses that put it where we want, then look from the identity pose.
+        func place(_ p: Vec3) throws {
+            // A camera 5 cm behind p looking along −z lifts its one patch (block centre (32, 32), depth 0.05 m) to p
+            // (and deletes nothing: no other stored patch is within its 0.15 m reach).
+            try m.insert(MemoryFrame(depth: DepthImage(width: 64, height: 64, fill: 0.05), intrinsics: k,
+                                     worldFromCamera: RigidTransform(translation: p + Vec3(0, 0, 0.05)),
+                                     features: randomFeatures(high: 1, wide: 1, channels: 4, seed: 3), step: 0))
+        }
+        let points: [(Vec3, Bool, String)] = [
+            (Vec3(0, 0, -1.0), true, "in front of the wall"),
+            (Vec3(0, 0, -2.55), true, "behind the wall by less than the 0.1 m tolerance"),
+            (Vec3(0, 0, -2.65), false, "behind the wall by more than the tolerance (occluded)"),
+            (Vec3(0.5, 0.2, -2.4), true, "off-axis, in front of the wall"),
+            (Vec3(0, 0, 0.5), false, "behind the camera"),
+            (Vec3(3, 0, -1), false, "outside the image (u ≥ W)"),
+        ]
+        var placedOK = true
+        for (p, _, _) in points {
+            try place(p)
+            placedOK = placedOK && m.livePatchCount > 0
+        }
+        XCTAssertEqual(m.livePatchCount, points.count, "each placement inserts one patch and deletes none")
+        XCTAssertTrue(placedOK)
+        let ids = m.livePatchIDs
+        let report = try m.insert(MemoryFrame(depth: DepthImage(width: 64, height: 64, fill: 2.5), intrinsics: k,
+                                              worldFromCamera: .identity,
+                                              features: randomFeatures(high: 1, wide: 1, channels: 4, seed: 3), step: 1))
+        for (id, (_, deleted, why)) in zip(ids, points) {
+            XCTAssertEqual(m.patch(id) == nil || m.patch(id)!.step == 1, deleted, why)
+        }
+        XCTAssertEqual(report.deleted, points.filter(\.1).count)
+        // Beyond the 3 m range nothing is deleted, even through the image; an invalid depth deletes nothing.
+        var far = try TokenMemory()
+        try far.insert(MemoryFrame(depth: DepthImage(width: 64, height: 64, fill: 1), intrinsics: k,
+                                   worldFromCamera: RigidTransform(translation: Vec3(0, 0, -2.2)),
+                                   features: randomFeatures(high: 1, wide: 1, channels: 4, seed: 3), step: 0))   // at z = −3.2
+        XCTAssertEqual(try far.insert(MemoryFrame(depth: DepthImage(width: 64, height: 64, fill: 5), intrinsics: k, worldFromCamera: .identity,
+                                                  features: randomFeatures(high: 2, wide: 2, channels: 4, seed: 3), step: 1)).deleted, 0)
+    }
+
+    /// Re-observing a frame from the same pose replaces every patch it sees: the patch count does not grow
+    /// (real 7-Scenes frame, 24×24 grid; and a rendered-like plane at an integer block-centre grid, 16×16 on 256).
+    func testReobservingTheSameFrameReplacesItsPatches() throws {
+        let dir = URL(fileURLWithPath: try requireDataFile("sevenscenes-kitchen-100/camera-intrinsics.txt")).deletingLastPathComponent().path
+        let seq = try RGBDSequence.load(dir)
+        let frame = try seq.frame(at: 0)
+        var m = try TokenMemory()
+        let features = randomFeatures(high: 24, wide: 24, channels: 16, seed: 4)
+        let mf = MemoryFrame(depth: frame.depth, intrinsics: frame.intrinsics, worldFromCamera: frame.worldFromCamera, features: features, step: 0)
+        let first = try m.insert(mf)
+        XCTAssertGreaterThan(first.inserted, 400)
+        for step in 1...3 {
+            var again = mf; again.step = step
+            let r = try m.insert(again)
+            XCTAssertEqual(r.deleted, first.inserted, "step \(step): every patch of the frame is replaced")
+            XCTAssertEqual(m.livePatchCount, first.inserted)
+            XCTAssertEqual(m.patchSlots, first.inserted, "slots are reused")
+        }
+    }
+
+    /// Fidelity: on the 100 real 7-Scenes frames, the per-frame deleted-patch counts equal an independent
+    /// implementation of the rule (double precision, written here from the text), except where a patch sits
+    /// on a tie (its u or v within 1e-3 px of a pixel edge, or z within 1e-4 m of D + 0.1 or of 3 m).
+    func testDeletedCountsMatchAnIndependentImplementationOnSevenScenes() throws {
+        let dir = URL(fileURLWithPath: try requireDataFile("sevenscenes-kitchen-100/camera-intrinsics.txt")).deletingLastPathComponent().path
+        let seq = try RGBDSequence.load(dir)
+        var m = try TokenMemory()
+        var totalDeleted = 0, totalTies = 0, mismatchedFrames = 0
+        for i in 0..<seq.entries.count {
+            let f = try seq.frame(at: i)
+            // Independent count over the stored patches, before the insertion.
+            let inv = f.worldFromCamera.inverse, k = f.intrinsics
+            var expected = 0, ties = 0
+            for id in m.livePatchIDs {
+                let p = m.patch(id)!.position
+                let pw = SIMD3<Double>(Double(p.x), Double(p.y), Double(p.z))
+                func row(_ r: Vec3) -> SIMD3<Double> { SIMD3<Double>(Double(r.x), Double(r.y), Double(r.z)) }
+                let t = SIMD3<Double>(Double(inv.translation.x), Double(inv.translation.y), Double(inv.translation.z))
+                let cx = (row(inv.rotation.row0) * pw).sum() + t.x
+                let cy = (row(inv.rotation.row1) * pw).sum() + t.y
+                let z = -((row(inv.rotation.row2) * pw).sum() + t.z)
+                guard z > 0, z <= 3 else { if abs(z - 3) < 1e-5 || abs(z) < 1e-9 { ties += 1 }; continue }
+                let u = Double(k.fx) * cx / z + Double(k.cx), v = -Double(k.fy) * cy / z + Double(k.cy)
+                let onEdge = abs(u - u.rounded()) < 1e-3 || abs(v - v.rounded()) < 1e-3
+                let ui = Int(floor(u)), vi = Int(floor(v))
+                guard ui >= 0, ui < f.depth.width, vi >= 0, vi < f.depth.height else { if onEdge { ties += 1 }; continue }
+                let d = Double(f.depth[ui, vi])
+                guard d > 0, d.isFinite else { if onEdge { ties += 1 }; continue }
+                if onEdge || abs(z - (d + 0.1)) < 1e-4 || abs(z - 3) < 1e-5 { ties += 1 }
+                if z < d + 0.1 { expected += 1 }
+            }
+            let report = try m.insert(MemoryFrame(depth: f.depth, intrinsics: f.intrinsics, worldFromCamera: f.worldFromCamera,
+                                                  features: randomFeatures(high: 24, wide: 24, channels: 8, seed: UInt64(i)), step: i))
+            XCTAssertLessThanOrEqual(abs(report.deleted - expected), ties, "frame \(i): \(report.deleted) deleted, independent count \(expected), \(ties) ties")
+            if report.deleted != expected { mismatchedFrames += 1 }
+            totalDeleted += report.deleted; totalTies += ties
+        }
+        print("7-Scenes: \(totalDeleted) patches deleted over 100 frames, \(mismatchedFrames) frames differ (within \(totalTies) ties); \(m.livePatchCount) live")
+        XCTAssertGreaterThan(totalDeleted, 10_000, "the kitchen frames overlap: most patches get replaced")
+        XCTAssertLessThan(mismatchedFrames, 5)
+        XCTAssertEqual(m.invariantViolations(), [])
+    }
+
+    /// Bad input is refused with the frame named and the memory unchanged; an all-invalid depth frame is skipped
+    /// with a warning.
+    func testBadFramesAreRefusedOrSkipped() throws {
+        let k = CameraIntrinsics(width: 32, height: 32, hfov: Float(90).radians)
+        var m = try TokenMemory()
+        try m.insert(MemoryFrame(depth: DepthImage(width: 32, height: 32, fill: 1.5), intrinsics: k, worldFromCamera: .identity,
+                                 features: randomFeatures(high: 4, wide: 4, channels: 8, seed: 5), step: 0))
+        let before = m.livePatchIDs
+        func refused(_ frame: MemoryFrame, _ words: [String]) {
+            XCTAssertThrowsError(try m.insert(frame)) { e in
+                for w in words { XCTAssertTrue("\(e)".contains(w), "\(e) should mention \(w)") }
+            }
+            XCTAssertEqual(m.livePatchIDs, before)
+        }
+        let good = MemoryFrame(depth: DepthImage(width: 32, height: 32, fill: 1.2), intrinsics: k, worldFromCamera: .identity,
+                               features: randomFeatures(high: 4, wide: 4, channels: 8, seed: 6), step: 1, name: "frame-000007")
+        var nanPose = good; nanPose.worldFromCamera.translation.x = .nan
+        refused(nanPose, ["frame-000007", "worldFromCamera", "NaN"])
+        var wrongChannels = good; wrongChannels.features = randomFeatures(high: 4, wide: 4, channels: 9, seed: 6)
+        refused(wrongChannels, ["frame-000007", "features", "9 channels", "8"])
+        var tooFine = good; tooFine.features = randomFeatures(high: 64, wide: 4, channels: 8, seed: 6)
+        refused(tooFine, ["frame-000007", "grid"])
+        var wrongSegments = good; wrongSegments.segments = InstanceImage(width: 16, height: 32, fill: 1)
+        refused(wrongSegments, ["frame-000007", "segments"])
+        var invalid = good; invalid.depth = DepthImage(width: 32, height: 32, fill: .nan)
+        let r = try m.insert(invalid)
+        XCTAssertEqual(r.inserted, 0); XCTAssertEqual(r.deleted, 0)
+        XCTAssertEqual(r.warnings.count, 1)
+        XCTAssertTrue(r.warnings[0].contains("frame-000007"))
+        XCTAssertEqual(m.livePatchIDs, before)
+        XCTAssertEqual(m.invariantViolations(), [])
+    }
+}
