@@ -28,44 +28,39 @@ public struct InstanceCandidate: Sendable {
     public var distance: Float
 }
 
-/// Decides whether a new segment joins one of the k nearest live instances (Dynam3D §3.1 merges a frame's
+/// Decides which of the k nearest live instances a new segment merges with (Dynam3D §3.1 merges a frame's
 /// instances with the k = 2 nearest by a learned MLP; a learned merge can conform to this protocol).
 public protocol InstanceMerge: Sendable {
-    /// The index in `candidates` (nearest first) of the instance the segment joins, or nil for a new instance.
-    func choose(segment: SegmentSummary, candidates: [InstanceCandidate]) -> Int?
+    /// The indices in `candidates` (nearest first) of the instances the segment merges with: none gives a new
+    /// instance; several are fused with the segment into one instance (the one with the lowest id keeps it).
+    func choose(segment: SegmentSummary, candidates: [InstanceCandidate]) -> [Int]
 }
 
 /// vlnsim's merge without learned parts. With both boxes grown by half of S's mean patch scale (a patch is a square
 /// of that side), a segment S joins candidate I when
 /// 1. the grown boxes overlap (the 3D overlap of their patches; it implies that the centre distance is at most the
 ///    sum of the boxes' half-diagonals);
-/// 2. the centre of the smaller of the two lies inside the other's grown box — two views of one object, whose
-///    centres fall within each other's extent, merge, while two objects that merely touch stay apart;
-/// 3. their feature cosine is ≥ `minimumCosine` (keeps touching objects of different kinds apart).
-/// Among the candidates that pass, S joins the one with the highest cosine (ties: the nearer).
+/// 2. their feature cosine is ≥ `minimumCosine` (keeps touching objects of different kinds apart).
+/// S merges with every candidate that passes, so that fragments of one object seen piecewise are fused again when a
+/// view covers them together.
 public struct GeometricInstanceMerge: InstanceMerge {
     /// Lowest feature cosine for a merge.
     public var minimumCosine: Float
 
     public init(minimumCosine: Float = 0.8) { self.minimumCosine = minimumCosine }
 
-    public func choose(segment s: SegmentSummary, candidates: [InstanceCandidate]) -> Int? {
-        let pad = Vec3(repeating: s.meanScale / 2)
+    public func choose(segment s: SegmentSummary, candidates: [InstanceCandidate]) -> [Int] {
+        let pad = Vec3(repeating: s.meanScale)
         let sLo = s.lower - pad, sHi = s.upper + pad
-        var best: (index: Int, cosine: Float)?
-        for (index, c) in candidates.enumerated() {
-            let cLo = c.lower - pad, cHi = c.upper + pad
-            guard all(sLo .<= cHi), all(cLo .<= sHi) else { continue }
-            let sVolume = (s.upper - s.lower + 2 * pad), cVolume = (c.upper - c.lower + 2 * pad)
-            let smallerInside = sVolume.x * sVolume.y * sVolume.z <= cVolume.x * cVolume.y * cVolume.z
-                ? all(s.centre .>= cLo) && all(s.centre .<= cHi)
-                : all(c.centre .>= sLo) && all(c.centre .<= sHi)
-            guard smallerInside else { continue }
-            var cosine: Float = 0
-            for j in 0..<min(s.feature.count, c.feature.count) { cosine += s.feature[j] * c.feature[j] }
-            guard cosine >= minimumCosine else { continue }
-            if best == nil || cosine > best!.cosine { best = (index, cosine) }
+        return candidates.indices.filter { index in
+            let c = candidates[index]
+            return all(sLo .<= c.upper + pad) && all(c.lower - pad .<= sHi) && dot(s.feature, c.feature) >= minimumCosine
         }
-        return best?.index
     }
+}
+
+func dot(_ a: [Float], _ b: [Float]) -> Float {
+    var s: Float = 0
+    for j in 0..<min(a.count, b.count) { s += a[j] * b[j] }
+    return s
 }

@@ -64,7 +64,7 @@ public struct LabelVocabulary: Sendable {
     public func label(of feature: [Float]) -> (name: String, score: Float) {
         var best = (0, -Float.infinity)
         for (i, e) in embeddings.enumerated() {
-            let s = dotProduct(e, feature)
+            let s = dot(e, feature)
             if s > best.1 { best = (i, s) }
         }
         return (names[best.0], best.1)
@@ -297,13 +297,7 @@ extension TokenMemory {
     }
 }
 
-func dotProduct(_ a: [Float], _ b: [Float]) -> Float {
-    var s: Float = 0
-    for j in 0..<min(a.count, b.count) { s += a[j] * b[j] }
-    return s
-}
-
 func normalised(_ a: [Float]) -> [Float] {
-    let n = dotProduct(a, a).squareRoot()
+    let n = dot(a, a).squareRoot()
     return n > 0 ? a.map { $0 / n } : a
 }

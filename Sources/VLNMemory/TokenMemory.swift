@@ -343,10 +343,13 @@ public struct TokenMemory: Sendable {
             let members = bySegment[segment]!
             let summary = segmentSummary(members)
             let candidates = nearestInstances(to: summary.centre, count: configuration.mergeNeighbours)
+            let picks = merge.choose(segment: summary, candidates: candidates)
+            precondition(picks.allSatisfy(candidates.indices.contains), "InstanceMerge returned \(picks) for \(candidates.count) candidates")
+            let chosen = Set(picks.map { Int(candidates[$0].id) }).sorted()
             let target: Int
-            if let pick = merge.choose(segment: summary, candidates: candidates) {
-                precondition(candidates.indices.contains(pick), "InstanceMerge returned \(pick) for \(candidates.count) candidates")
-                target = Int(candidates[pick].id); merged += 1
+            if let first = chosen.first {
+                target = first; merged += 1
+                for other in chosen.dropFirst() { absorb(other, into: target, touched: &touched) }
             } else {
                 target = newInstance(step: step); created += 1
             }
@@ -362,6 +365,22 @@ public struct TokenMemory: Sendable {
             touched.instances.insert(Int32(target))
         }
         return (created, merged)
+    }
+
+    /// Moves every patch of instance `source` into `target` (sums added exactly), then `source` dies.
+    private mutating func absorb(_ source: Int, into target: Int, touched: inout Touched) {
+        for s in iMembers[source] {
+            let i = Int(s)
+            pInstance[i] = Int32(target); pMemberIndex[i] = Int32(iMembers[target].count)
+            iMembers[target].append(s)
+        }
+        iPositionSum[target] += iPositionSum[source]
+        let d = featureDimension
+        for j in 0..<d { iFeatureSum[target * d + j] += iFeatureSum[source * d + j] }
+        iFirstSeen[target] = min(iFirstSeen[target], iFirstSeen[source])
+        iMembers[source] = []
+        killInstance(source, touched: &touched)
+        touched.instances.remove(Int32(source))
     }
 
     private mutating func newInstance(step: Int32) -> Int {

@@ -219,3 +219,66 @@ final class TokenMemoryTests: XCTestCase {
         XCTAssertEqual(m.invariantViolations(), [])
     }
 }
+
+final class MemoryFileTests: XCTestCase {
+    /// A small memory with instances and zones: four views of a box room with two segments.
+    func smallMemory() throws -> TokenMemory {
+        let k = CameraIntrinsics(width: 64, height: 48, hfov: Float(90).radians)
+        var m = try TokenMemory()
+        for step in 0..<4 {
+            var depth = DepthImage(width: 64, height: 48, fill: 2)
+            var segments = InstanceImage(width: 64, height: 48, fill: 1)
+            for y in 0..<48 { for x in 32..<64 { depth[x, y] = 1.5; segments[x, y] = 2 } }
+            let pose = RigidTransform(rotation: Quaternion(heading: Float(step) * 0.4), translation: Vec3(Float(step) * 0.3, 1.25, 0))
+            try m.insert(MemoryFrame(depth: depth, intrinsics: k, worldFromCamera: pose,
+                                     features: randomFeatures(high: 6, wide: 8, channels: 12, seed: UInt64(step)),
+                                     segments: segments, step: step))
+        }
+        XCTAssertGreaterThan(m.liveInstanceCount, 0)
+        XCTAssertGreaterThan(m.liveZoneCount, 0)
+        return m
+    }
+
+    func testRoundTripKeepsEverySlot() throws {
+        let m = try smallMemory()
+        let path = try makeTempDir() + "/m.vlnmem"
+        try m.save(to: path)
+        let back = try TokenMemory.load(from: path)
+        XCTAssertEqual(back.livePatchIDs, m.livePatchIDs)
+        XCTAssertEqual(back.liveInstanceIDs, m.liveInstanceIDs)
+        XCTAssertEqual(back.liveZoneIDs, m.liveZoneIDs)
+        for id in m.livePatchIDs { XCTAssertEqual(back.patch(id), m.patch(id)); XCTAssertEqual(back.patchFeature(id), m.patchFeature(id)) }
+        for id in m.liveInstanceIDs { XCTAssertEqual(back.instance(id), m.instance(id)); XCTAssertEqual(back.instanceFeature(id), m.instanceFeature(id)) }
+        for id in m.liveZoneIDs { XCTAssertEqual(back.zone(id), m.zone(id)); XCTAssertEqual(back.zoneFeature(id), m.zoneFeature(id)) }
+        XCTAssertEqual(back.frameCount, m.frameCount)
+        XCTAssertEqual(back.configuration, m.configuration)
+    }
+
+    /// Truncated, corrupted, wrong-version and foreign files are refused naming the file and the field; a save into
+    /// a folder that does not exist fails and leaves nothing.
+    func testBadFilesAreRefused() throws {
+        let m = try smallMemory()
+        let dir = try makeTempDir()
+        let path = dir + "/m.vlnmem"
+        try m.save(to: path)
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        func refused(_ bytes: Data, _ words: [String]) throws {
+            let p = dir + "/bad.vlnmem"
+            try bytes.write(to: URL(fileURLWithPath: p))
+            XCTAssertThrowsError(try TokenMemory.load(from: p)) { e in
+                for w in [p] + words { XCTAssertTrue("\(e)".contains(w), "\(e) should mention \(w)") }
+            }
+        }
+        try refused(good.prefix(good.count - 100), ["length", "truncated"])
+        try refused(good.prefix(10), ["magic"])
+        var flipped = good; flipped[good.count / 2] ^= 0x40
+        try refused(flipped, ["checksum", "corrupted"])
+        var version = good; version[8] = 2
+        try refused(version, ["version", "2"])
+        try refused(Data("ply\nformat ascii 1.0\n".utf8), ["magic", "not a vlnsim memory"])
+        try refused(good + Data([0, 0, 0, 0]), ["length", "trailing"])
+        XCTAssertThrowsError(try TokenMemory.load(from: dir + "/missing.vlnmem")) { XCTAssertTrue("\($0)".contains("missing.vlnmem")) }
+        XCTAssertThrowsError(try m.save(to: dir + "/no/such/folder/m.vlnmem"))
+        XCTAssertEqual(filesIn(dir).sorted(), ["bad.vlnmem", "m.vlnmem"])
+    }
+}
