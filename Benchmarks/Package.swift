@@ -68,6 +68,12 @@ let package = Package(
             path: "Sources/RaycastTiming",
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
+        // One Dynam3D memory update beside ../shared/anchors/dynam3d_update_anchor.py: ../scripts/bench-memory.sh.
+        .executableTarget(
+            name: "MemoryTiming",
+            dependencies: [.product(name: "VLNMemory", package: rootIdentity)],
+            path: "Sources/MemoryTiming"
+        ),
         // MiniLM (and, later, MobileNetV2) beside PyTorch: ../scripts/bench-encoders.sh.
         .target(
             name: "EncoderBenchmarkSupport",

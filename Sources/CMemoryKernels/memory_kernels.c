@@ -1,3 +1,4 @@
+#pragma clang fp contract(off)   // identical results with and without FMA-capable targets
 #include "vln_memory_kernels.h"
 #include <string.h>
 #if defined(__x86_64__)
@@ -91,4 +92,68 @@ void vln_f16_accumulate(const uint16_t *src, double *acc, size_t n, double sign)
     if (has_f16c()) i = f16_accumulate_f16c(src, acc, n, sign);
 #endif
     for (; i < n; i++) acc[i] += sign * (double)f16_to_f32_scalar(src[i]);
+}
+
+#include <math.h>
+
+static inline int select_one(float px, float py, float pz, const float r[9], const float t[3], float range, float fx,
+                             float fy, float ppx, float ppy, int width, int height, const float *depth, float tol) {
+    float cz = -(((r[6] * px + r[7] * py) + r[8] * pz) + t[2]);
+    if (!(cz > 0.0f && cz <= range)) return 0;
+    float cx = ((r[0] * px + r[1] * py) + r[2] * pz) + t[0];
+    float cy = ((r[3] * px + r[4] * py) + r[5] * pz) + t[1];
+    float u = (fx * cx) / cz + ppx, v = ((-fy) * cy) / cz + ppy;
+    if (!(u >= 0.0f && u < (float)width && v >= 0.0f && v < (float)height)) return 0;
+    float d = depth[(size_t)(int)v * (size_t)width + (size_t)(int)u];
+    return d > 0.0f && isfinite(d) && cz < d + tol;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static size_t deletion_avx2(const float *x, const float *y, const float *z, size_t n, const float r[9], const float t[3],
+                            float range, float fx, float fy, float ppx, float ppy, int width, int height,
+                            const float *depth, float tol, int32_t *out) {
+    size_t count = 0, i = 0;
+    const __m256 r6 = _mm256_set1_ps(r[6]), r7 = _mm256_set1_ps(r[7]), r8 = _mm256_set1_ps(r[8]), t2 = _mm256_set1_ps(t[2]);
+    const __m256 zero = _mm256_setzero_ps(), vrange = _mm256_set1_ps(range);
+    const __m256 r0 = _mm256_set1_ps(r[0]), r1 = _mm256_set1_ps(r[1]), r2 = _mm256_set1_ps(r[2]), t0 = _mm256_set1_ps(t[0]);
+    const __m256 r3 = _mm256_set1_ps(r[3]), r4 = _mm256_set1_ps(r[4]), r5 = _mm256_set1_ps(r[5]), t1 = _mm256_set1_ps(t[1]);
+    const __m256 vfx = _mm256_set1_ps(fx), vnfy = _mm256_set1_ps(-fy), vppx = _mm256_set1_ps(ppx), vppy = _mm256_set1_ps(ppy);
+    const __m256 vw = _mm256_set1_ps((float)width), vh = _mm256_set1_ps((float)height);
+    for (; i + 8 <= n; i += 8) {
+        __m256 px = _mm256_loadu_ps(x + i), py = _mm256_loadu_ps(y + i), pz = _mm256_loadu_ps(z + i);
+        __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(r6, px), _mm256_mul_ps(r7, py)), _mm256_mul_ps(r8, pz)), t2);
+        __m256 cz = _mm256_sub_ps(zero, s);
+        __m256 ok = _mm256_and_ps(_mm256_cmp_ps(cz, zero, _CMP_GT_OQ), _mm256_cmp_ps(cz, vrange, _CMP_LE_OQ));
+        if (!_mm256_movemask_ps(ok)) continue;
+        __m256 cx = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(r0, px), _mm256_mul_ps(r1, py)), _mm256_mul_ps(r2, pz)), t0);
+        __m256 cy = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(r3, px), _mm256_mul_ps(r4, py)), _mm256_mul_ps(r5, pz)), t1);
+        __m256 u = _mm256_add_ps(_mm256_div_ps(_mm256_mul_ps(vfx, cx), cz), vppx);
+        __m256 v = _mm256_add_ps(_mm256_div_ps(_mm256_mul_ps(vnfy, cy), cz), vppy);
+        ok = _mm256_and_ps(ok, _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(u, zero, _CMP_GE_OQ), _mm256_cmp_ps(u, vw, _CMP_LT_OQ)),
+                                             _mm256_and_ps(_mm256_cmp_ps(v, zero, _CMP_GE_OQ), _mm256_cmp_ps(v, vh, _CMP_LT_OQ))));
+        int mask = _mm256_movemask_ps(ok);
+        while (mask) {                       // the lanes inside the image: the depth test, scalar (same arithmetic)
+            int lane = __builtin_ctz(mask);
+            mask &= mask - 1;
+            size_t j = i + (size_t)lane;
+            if (select_one(x[j], y[j], z[j], r, t, range, fx, fy, ppx, ppy, width, height, depth, tol)) out[count++] = (int32_t)j;
+        }
+    }
+    for (; i < n; i++)
+        if (select_one(x[i], y[i], z[i], r, t, range, fx, fy, ppx, ppy, width, height, depth, tol)) out[count++] = (int32_t)i;
+    return count;
+}
+#endif
+
+size_t vln_deletion_test(const float *x, const float *y, const float *z, size_t n, const float r[9], const float t[3],
+                         float range, float fx, float fy, float ppx, float ppy, int width, int height,
+                         const float *depth, float tol, int32_t *out) {
+#if defined(__x86_64__)
+    if (has_f16c()) return deletion_avx2(x, y, z, n, r, t, range, fx, fy, ppx, ppy, width, height, depth, tol, out);
+#endif
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        if (select_one(x[i], y[i], z[i], r, t, range, fx, fy, ppx, ppy, width, height, depth, tol)) out[count++] = (int32_t)i;
+    return count;
 }

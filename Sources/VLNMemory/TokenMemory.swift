@@ -185,24 +185,18 @@ public struct TokenMemory: Sendable {
     /// - Returns: the slots to delete, ascending.
     func deletionTest(_ frame: MemoryFrame) -> [Int32] {
         let c = frame.worldFromCamera.inverse, k = frame.intrinsics
-        let r0 = c.rotation.row0, r1 = c.rotation.row1, r2 = c.rotation.row2, t = c.translation
-        let w = frame.depth.width, h = frame.depth.height, fw = Float(w), fh = Float(h)
-        let range = configuration.deletionRange, tol = configuration.occlusionTolerance
-        var out: [Int32] = []
-        px.withUnsafeBufferPointer { X in py.withUnsafeBufferPointer { Y in pz.withUnsafeBufferPointer { Z in
-            frame.depth.pixels.withUnsafeBufferPointer { D in
-                for i in 0..<X.count {
-                    let x = X[i], y = Y[i], zw = Z[i]
-                    let cz = -(r2.x * x + r2.y * y + r2.z * zw + t.z)
-                    guard cz > 0, cz <= range else { continue }          // also rejects free (NaN) slots
-                    let cx = r0.x * x + r0.y * y + r0.z * zw + t.x, cy = r1.x * x + r1.y * y + r1.z * zw + t.y
-                    let u = k.fx * cx / cz + k.cx, v = -k.fy * cy / cz + k.cy
-                    guard u >= 0, u < fw, v >= 0, v < fh else { continue }
-                    let d = D[Int(v) * w + Int(u)]                        // u, v ≥ 0: truncation = floor
-                    if d > 0, d.isFinite, cz < d + tol { out.append(Int32(i)) }
-                }
-            }
+        let r = [c.rotation.row0.x, c.rotation.row0.y, c.rotation.row0.z, c.rotation.row1.x, c.rotation.row1.y,
+                 c.rotation.row1.z, c.rotation.row2.x, c.rotation.row2.y, c.rotation.row2.z]
+        let t = [c.translation.x, c.translation.y, c.translation.z]
+        var out = [Int32](repeating: 0, count: px.count)
+        let n = px.withUnsafeBufferPointer { X in py.withUnsafeBufferPointer { Y in pz.withUnsafeBufferPointer { Z in
+            frame.depth.pixels.withUnsafeBufferPointer { D in out.withUnsafeMutableBufferPointer { O in
+                vln_deletion_test(X.baseAddress, Y.baseAddress, Z.baseAddress, X.count, r, t, configuration.deletionRange,
+                                  k.fx, k.fy, k.cx, k.cy, Int32(frame.depth.width), Int32(frame.depth.height), D.baseAddress,
+                                  configuration.occlusionTolerance, O.baseAddress)
+            }}
         }}}
+        out.removeSubrange(n...)
         return out
     }
 
@@ -214,32 +208,52 @@ public struct TokenMemory: Sendable {
     /// Removes the deleted patches from storage and their instances; an instance left empty dies (and leaves its
     /// zone), the others are refreshed. Returns the number of instances that died.
     private mutating func cascade(_ deleted: [Int32], touched: inout Touched) -> Int {
-        var lost = Set<Int32>()
-        for s in deleted {
-            let i = Int(s), inst = pInstance[i]
-            if inst >= 0 {
-                removeMember(Int(inst), patch: i)
-                lost.insert(inst)
+        // Group by instance first: an instance that loses every patch dies without touching its sums, and one that
+        // keeps fewer patches than it loses has its sums recomputed from the survivors rather than decremented.
+        var lostBy = [Int32: [Int32]]()
+        for s in deleted where pInstance[Int(s)] >= 0 { lostBy[pInstance[Int(s)], default: []].append(s) }
+        var dead = 0
+        for inst32 in lostBy.keys.sorted() {
+            let inst = Int(inst32), lost = lostBy[inst32]!
+            if lost.count == iMembers[inst].count {
+                for s in lost { pInstance[Int(s)] = -1; pMemberIndex[Int(s)] = -1 }
+                iMembers[inst] = []
+                killInstance(inst, touched: &touched); dead += 1
+                continue
             }
+            let subtract = lost.count <= iMembers[inst].count - lost.count
+            for s in lost { removeMember(inst, patch: Int(s), updateSums: subtract) }
+            if !subtract { recomputeSums(inst) }
+            refreshInstance(inst); touched.instances.insert(inst32)
+        }
+        for s in deleted {
+            let i = Int(s)
             px[i] = .nan; py[i] = .nan; pz[i] = .nan
             pInstance[i] = -1; pMemberIndex[i] = -1; pAlive[i] = false
             freePatches.append(s)
         }
         livePatchCount -= deleted.count
-        var dead = 0
-        for inst in lost.sorted() {
-            if iMembers[Int(inst)].isEmpty {
-                killInstance(Int(inst), touched: &touched); dead += 1
-            } else {
-                refreshInstance(Int(inst)); touched.instances.insert(inst)
-            }
-        }
         return dead
     }
 
-    private mutating func removeMember(_ inst: Int, patch i: Int) {
+    /// Sums of an instance's patch positions and (exactly) features, from its members.
+    private mutating func recomputeSums(_ inst: Int) {
+        let d = featureDimension
+        var sum = SIMD3<Double>.zero
+        for j in 0..<d { iFeatureSum[inst * d + j] = 0 }
+        for s in iMembers[inst] {
+            let i = Int(s)
+            sum += SIMD3<Double>(Double(px[i]), Double(py[i]), Double(pz[i]))
+            accumulateFeature(of: i, into: inst, sign: 1)
+        }
+        iPositionSum[inst] = sum
+    }
+
+    private mutating func removeMember(_ inst: Int, patch i: Int, updateSums: Bool) {
         let at = Int(pMemberIndex[i]), last = iMembers[inst].removeLast()
         if Int(last) != i { iMembers[inst][at] = last; pMemberIndex[Int(last)] = Int32(at) }
+        pInstance[i] = -1; pMemberIndex[i] = -1
+        guard updateSums else { return }
         iPositionSum[inst] -= SIMD3<Double>(Double(px[i]), Double(py[i]), Double(pz[i]))
         accumulateFeature(of: i, into: inst, sign: -1)
     }
@@ -543,4 +557,65 @@ struct Clock {
         defer { last = now }
         return Double(now - last) / 1e6
     }
+}
+
+// MARK: - Benchmark support
+
+extension TokenMemory {
+    /// Stores already-lifted patches as consecutive segments (`segmentSizes` patches each, in order), each becoming a
+    /// new instance placed in its zone: the code paths of `insert` without the deletion test, the lift and the
+    /// merge. For benchmarks that need a memory of a given size (e.g. 100,000 patches scattered over a house, as
+    /// ../shared/anchors/dynam3d_update_anchor.py builds its state).
+    /// - Precondition: `positions.count == segmentSizes.reduce(0, +)`, `features.count == positions.count · D`, sizes > 0.
+    @_spi(Benchmarks)
+    public mutating func storeSegments(positions: [Vec3], features: [Float], segmentSizes: [Int], step: Int = 0) {
+        if featureDimension == 0 { featureDimension = features.count / max(positions.count, 1) }
+        precondition(positions.count == segmentSizes.reduce(0, +) && features.count == positions.count * featureDimension)
+        var touched = Touched(), start = 0
+        for size in segmentSizes {
+            precondition(size > 0)
+            let lifted = (start..<start + size).map { i in
+                LiftedPatch(position: positions[i], direction: Vec3(0, 0, -1), scale: 0.1, row: 0, column: i - start, segment: 1)
+            }
+            let map = FeatureMap(patchesHigh: 1, patchesWide: size, channels: featureDimension,
+                                 values: Array(features[start * featureDimension ..< (start + size) * featureDimension]))
+            let frame = MemoryFrame(depth: DepthImage(width: 1, height: 1, fill: 0), intrinsics: .vlnce,
+                                    worldFromCamera: .identity, features: map, step: step)
+            let mergeBefore = merge
+            merge = NeverMerge()
+            _ = insertLifted(lifted, frame: frame, touched: &touched)
+            merge = mergeBefore
+            start += size
+        }
+        _ = refreshZones(touched)
+    }
+
+    /// Makes every storage array uniquely owned (copies what a value copy shares), so that a timed update on a copy
+    /// does not pay for copy-on-write.
+    @_spi(Benchmarks)
+    public mutating func makeStorageUnique() {
+        func own<T>(_ a: inout [T]) { a.reserveCapacity(a.count + 1) }
+        own(&px); own(&py); own(&pz); own(&pFeature); own(&pScale); own(&pDirection); own(&pStep); own(&pFrame)
+        own(&pInstance); own(&pMemberIndex); own(&pAlive); own(&freePatches); own(&iAlive); own(&iMembers)
+        own(&iPositionSum); own(&iFeatureSum); own(&iFeature); own(&iCentre); own(&iLower); own(&iUpper); own(&iZone)
+        own(&iZoneIndex); own(&iLastSeen); own(&iFirstSeen); own(&freeInstances); own(&zAlive); own(&zCell)
+        own(&zMembers); own(&zCentre); own(&zFeature); own(&freeZones)
+    }
+}
+
+extension TokenMemory {
+    /// Reads what an update reads (positions, instance links, sums and features), untimed, so that a benchmark can
+    /// time an update on a memory that is in cache as in an agent's loop, not just restored from a copy.
+    @_spi(Benchmarks)
+    public func touchStorage() -> Double {
+        var s = 0.0
+        for i in 0..<px.count { s += Double(px[i]) + Double(pInstance[i]) + Double(pFeature[i * featureDimension]) }
+        for v in iFeatureSum { s += v }
+        for v in iFeature { s += Double(v) }
+        return s
+    }
+}
+
+struct NeverMerge: InstanceMerge {
+    func choose(segment: SegmentSummary, candidates: [InstanceCandidate]) -> [Int] { [] }
 }

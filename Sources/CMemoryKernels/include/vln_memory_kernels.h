@@ -13,4 +13,15 @@ void vln_f16_to_f32(const uint16_t *src, float *dst, size_t n);
 /// acc[i] += sign * double(src[i]) (exact for binary16 inputs while |acc| < 2^36).
 void vln_f16_accumulate(const uint16_t *src, double *acc, size_t n, double sign);
 
+
+
+/// The token memory's deletion test over n stored patches (SoA x, y, z; world frame). With camera-from-world
+/// rotation rows r[0..8] (row-major) and translation t[0..2], a patch at camera point (cx, cy, −cz) is selected when
+/// 0 < cz ≤ range, u = fx·cx/cz + ppx and v = −fy·cy/cz + ppy satisfy 0 ≤ u < width, 0 ≤ v < height, and the depth D
+/// at (⌊u⌋, ⌊v⌋) is > 0, finite, and cz < D + tol. NaN positions are never selected. The AVX2 path and the scalar path
+/// use the same operations in the same order without fused multiply-adds, so they select the same patches.
+/// Writes the selected indices, ascending, to out (room for n) and returns their count.
+size_t vln_deletion_test(const float *x, const float *y, const float *z, size_t n, const float r[9], const float t[3],
+                         float range, float fx, float fy, float ppx, float ppy, int width, int height,
+                         const float *depth, float tol, int32_t *out);
 #endif

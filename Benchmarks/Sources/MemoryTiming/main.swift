@@ -1,0 +1,118 @@
+// One Dynam3D memory update (deletion test, cascade, lift, insert) on a memory of N stored patches, one thread:
+// the scene, state and frame of ../shared/anchors/dynam3d_update_anchor.py, built again here (same house, same
+// statistics — random segment sizes of mean 60, instances tiling the surfaces, 1 cm off them — with vlnsim's own
+// random numbers, so not the same patches), timed by phase beside the anchor by ../scripts/bench-memory.sh.
+//   swift run -c release --scratch-path ../.build-bench MemoryTiming [--patches 100000] [--grid 24] [--dim 384] [--reps 30]
+// stdout: one JSON object (median and min per phase over the repetitions, each from the same restored state; the
+// restore is not timed), like the anchor's.
+import Foundation
+@_spi(Benchmarks) import VLNMemory
+import VLNCore
+
+func option(_ name: String, _ fallback: Int) -> Int {
+    let a = CommandLine.arguments
+    guard let i = a.firstIndex(of: name), i + 1 < a.count, let v = Int(a[i + 1]) else { return fallback }
+    return v
+}
+let patches = option("--patches", 100_000), grid = option("--grid", 24), dim = option("--dim", 384), reps = option("--reps", 30)
+var rng = SeededRandom(seed: 0)
+
+// The anchor's house in the Habitat frame (Y up): 12 × 10 m, 2.5 m high, x ∈ [0, 12], z ∈ [−10, 0]; the anchor's
+// official frame is X = x, Y = −z, Z = y − 1.25. Rectangles (origin, edge a, edge b).
+typealias Rect = (o: Vec3, a: Vec3, b: Vec3)
+func hab(_ x: Float, _ y: Float, _ z: Float) -> Vec3 { Vec3(x, z + 1.25, -y) }        // official (X, Y, Z) → Habitat
+func habDir(_ x: Float, _ y: Float, _ z: Float) -> Vec3 { Vec3(x, z, -y) }
+var rects: [Rect] = [-1.25, 1.25].map { (hab(0, 0, $0), habDir(12, 0, 0), habDir(0, 10, 0)) }
+rects += [0, 10].map { (hab(0, $0, -1.25), habDir(12, 0, 0), habDir(0, 0, 2.5)) }
+rects += [0, 12].map { (hab($0, 0, -1.25), habDir(0, 10, 0), habDir(0, 0, 2.5)) }
+for s: Float in [-0.06, 0.06] {
+    for (a, b): (Float, Float) in [(0, 4), (5, 10)] { rects.append((hab(6 + s, a, -1.25), habDir(0, b - a, 0), habDir(0, 0, 2.5))) }
+    for (a, b): (Float, Float) in [(0, 2.5), (3.5, 8.5), (9.5, 12)] { rects.append((hab(a, 5 + s, -1.25), habDir(b - a, 0, 0), habDir(0, 0, 2.5))) }
+}
+let areas = rects.map { length($0.a) * length($0.b) }, totalArea = areas.reduce(0, +)
+
+// N patches in instances of random size (mean 60), each instance a square patch of one rectangle.
+var cuts = Set<Int>()
+while cuts.count < max(patches / 60 - 1, 0) { cuts.insert(Int(rng.next() % UInt64(patches - 1)) + 1) }
+let bounds = [0] + cuts.sorted() + [patches]
+let sizes = zip(bounds.dropFirst(), bounds).map { $0 - $1 }
+var positions: [Vec3] = []
+positions.reserveCapacity(patches)
+for size in sizes {
+    var pick = rng.uniform(0, totalArea), r = 0
+    while r < rects.count - 1 && pick > areas[r] { pick -= areas[r]; r += 1 }
+    let (o, a, b) = rects[r], la = length(a), lb = length(b)
+    let half = 0.5 * (totalArea * Float(size) / Float(patches)).squareRoot()
+    let cu = rng.uniform(0, 1), cv = rng.uniform(0, 1), normal = normalize(cross(a, b))
+    for _ in 0..<size {
+        let su = min(max(cu + rng.uniform(-1, 1) * half / la, 0), 1), sv = min(max(cv + rng.uniform(-1, 1) * half / lb, 0), 1)
+        positions.append(o + su * a + sv * b + rng.uniform(-0.017, 0.017) * normal)
+    }
+}
+var features = [Float](repeating: 0, count: patches * dim)
+for i in 0..<features.count { features[i] = rng.uniform(-1.7, 1.7) }
+
+// The memory: the anchor's deletion constants; lifting every valid depth (≤ 10 m) as the official code does.
+var configuration = TokenMemoryConfiguration()
+configuration.maxLiftDepth = 10
+var base = try TokenMemory(configuration: configuration, featureDimension: dim)
+base.storeSegments(positions: positions, features: features, segmentSizes: sizes)
+
+// The frame: agent base (3, 0, −2.5) in room 1, heading 0; the anchor puts the camera at the base (official frame
+// Z = 0, i.e. 1.25 m up here). 256 × 256, hfov 90°, planar depth through pixel centres, capped at 10 m.
+let k = CameraIntrinsics.vlnce
+let pose = RigidTransform(rotation: Mat3.identity, translation: Vec3(3, 1.25, -2.5))
+var depth = DepthImage(width: 256, height: 256, fill: .infinity)
+for y in 0..<256 {
+    for x in 0..<256 {
+        let d = k.cameraRay(x: Float(x) + 0.5, y: Float(y) + 0.5)        // camera frame, z = −1: world = same axes
+        for (o, a, b) in rects {
+            let n = cross(a, b), denom = dot(d, n)
+            guard denom != 0 else { continue }
+            let t = dot(o - pose.translation, n) / denom
+            let q = pose.translation + t * d - o
+            let s = dot(q, a) / dot(a, a), u = dot(q, b) / dot(b, b)
+            if t > 0, s >= 0, s <= 1, u >= 0, u <= 1, t < depth[x, y] { depth[x, y] = t }
+        }
+        depth[x, y] = min(depth[x, y], 10)
+    }
+}
+let frameFeatures = FeatureMap(patchesHigh: grid, patchesWide: grid, channels: dim,
+                               values: (0..<(grid * grid * dim)).map { _ in rng.uniform(-1.7, 1.7) })
+var segments = InstanceImage(width: 256, height: 256, fill: 0)
+for y in 0..<256 { for x in 0..<256 { segments[x, y] = UInt32(1 + (y / 32) * 8 + x / 32) } }    // 64 segments
+let frame = MemoryFrame(depth: depth, intrinsics: k, worldFromCamera: pose, features: frameFeatures, segments: segments, step: 1)
+
+// "restored": each repetition on a fresh copy of the state, as the anchor (cold caches: the copy has just evicted
+// them). "warm": the same, after reading the storage once (as in an agent loop, where the memory was just used).
+var rows: [MemoryUpdateTiming] = [], warmRows: [MemoryUpdateTiming] = []
+var last: MemoryUpdateReport?
+var sink = 0.0
+for rep in 0...reps {
+    for warm in [false, true] {
+        var m = base
+        m.makeStorageUnique()
+        if warm { sink += m.touchStorage() }
+        let report = try m.insert(frame)
+        if rep > 0 { if warm { warmRows.append(report.timing) } else { rows.append(report.timing) } }
+        last = report
+    }
+}
+if sink == 42 { print("") }
+func stats(_ rows: [MemoryUpdateTiming], _ f: (MemoryUpdateTiming) -> Double) -> [String: Double] {
+    let v = rows.map(f).sorted()
+    return ["median": (v[v.count / 2] * 1000).rounded() / 1000, "min": (v[0] * 1000).rounded() / 1000]
+}
+let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
+    .first { $0.hasPrefix("model name") }.map { String($0.split(separator: ":", maxSplits: 1)[1]).trimmingCharacters(in: .whitespaces) } ?? "?"
+let out: [String: Any] = [
+    "patches": patches, "grid": grid, "dim": dim, "reps": reps, "instances": sizes.count, "zones": base.liveZoneCount,
+    "swift_ms": ["delete_test": stats(rows, \.deleteTest), "cascade": stats(rows, \.cascade), "lift": stats(rows, \.lift),
+                 "insert": stats(rows, \.insert), "total": stats(rows, \.total)],
+    "swift_warm_ms": ["delete_test": stats(warmRows, \.deleteTest), "cascade": stats(warmRows, \.cascade), "lift": stats(warmRows, \.lift),
+                      "insert": stats(warmRows, \.insert), "total": stats(warmRows, \.total)],
+    "deleted_per_step": last!.deleted, "instances_removed_per_step": last!.instancesRemoved,
+    "zones_removed_per_step": last!.zonesRemoved, "inserted_per_step": last!.inserted,
+    "bytes_per_patch": base.bytesPerPatch, "threads": 1, "cpu": cpu,
+]
+print(String(data: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), encoding: .utf8)!)
