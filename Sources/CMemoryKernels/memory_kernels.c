@@ -120,6 +120,8 @@ static size_t deletion_avx2(const float *x, const float *y, const float *z, size
     const __m256 r3 = _mm256_set1_ps(r[3]), r4 = _mm256_set1_ps(r[4]), r5 = _mm256_set1_ps(r[5]), t1 = _mm256_set1_ps(t[1]);
     const __m256 vfx = _mm256_set1_ps(fx), vnfy = _mm256_set1_ps(-fy), vppx = _mm256_set1_ps(ppx), vppy = _mm256_set1_ps(ppy);
     const __m256 vw = _mm256_set1_ps((float)width), vh = _mm256_set1_ps((float)height);
+    const __m256 vinf = _mm256_set1_ps(INFINITY), vtol = _mm256_set1_ps(tol);
+    const __m256i viw = _mm256_set1_epi32(width);
     for (; i + 8 <= n; i += 8) {
         __m256 px = _mm256_loadu_ps(x + i), py = _mm256_loadu_ps(y + i), pz = _mm256_loadu_ps(z + i);
         __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(r6, px), _mm256_mul_ps(r7, py)), _mm256_mul_ps(r8, pz)), t2);
@@ -132,12 +134,18 @@ static size_t deletion_avx2(const float *x, const float *y, const float *z, size
         __m256 v = _mm256_add_ps(_mm256_div_ps(_mm256_mul_ps(vnfy, cy), cz), vppy);
         ok = _mm256_and_ps(ok, _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(u, zero, _CMP_GE_OQ), _mm256_cmp_ps(u, vw, _CMP_LT_OQ)),
                                              _mm256_and_ps(_mm256_cmp_ps(v, zero, _CMP_GE_OQ), _mm256_cmp_ps(v, vh, _CMP_LT_OQ))));
-        int mask = _mm256_movemask_ps(ok);
-        while (mask) {                       // the lanes inside the image: the depth test, scalar (same arithmetic)
+        if (!_mm256_movemask_ps(ok)) continue;
+        // Depth at (⌊u⌋, ⌊v⌋) for the lanes inside the image (u, v ≥ 0 there, so truncation is the floor).
+        __m256i idx = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_cvttps_epi32(v), viw), _mm256_cvttps_epi32(u));
+        idx = _mm256_and_si256(idx, _mm256_castps_si256(ok));
+        __m256 d = _mm256_mask_i32gather_ps(zero, depth, idx, ok, 4);
+        __m256 hit = _mm256_and_ps(ok, _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(d, zero, _CMP_GT_OQ), _mm256_cmp_ps(d, vinf, _CMP_LT_OQ)),
+                                                     _mm256_cmp_ps(cz, _mm256_add_ps(d, vtol), _CMP_LT_OQ)));
+        int mask = _mm256_movemask_ps(hit);
+        while (mask) {
             int lane = __builtin_ctz(mask);
             mask &= mask - 1;
-            size_t j = i + (size_t)lane;
-            if (select_one(x[j], y[j], z[j], r, t, range, fx, fy, ppx, ppy, width, height, depth, tol)) out[count++] = (int32_t)j;
+            out[count++] = (int32_t)(i + (size_t)lane);
         }
     }
     for (; i < n; i++)

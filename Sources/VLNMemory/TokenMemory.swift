@@ -188,15 +188,21 @@ public struct TokenMemory: Sendable {
         let r = [c.rotation.row0.x, c.rotation.row0.y, c.rotation.row0.z, c.rotation.row1.x, c.rotation.row1.y,
                  c.rotation.row1.z, c.rotation.row2.x, c.rotation.row2.y, c.rotation.row2.z]
         let t = [c.translation.x, c.translation.y, c.translation.z]
-        var out = [Int32](repeating: 0, count: px.count)
-        let n = px.withUnsafeBufferPointer { X in py.withUnsafeBufferPointer { Y in pz.withUnsafeBufferPointer { Z in
-            frame.depth.pixels.withUnsafeBufferPointer { D in out.withUnsafeMutableBufferPointer { O in
-                vln_deletion_test(X.baseAddress, Y.baseAddress, Z.baseAddress, X.count, r, t, configuration.deletionRange,
-                                  k.fx, k.fy, k.cx, k.cy, Int32(frame.depth.width), Int32(frame.depth.height), D.baseAddress,
-                                  configuration.occlusionTolerance, O.baseAddress)
+        // In chunks of 4,096 patches through a small buffer: no allocation the size of the store per frame.
+        var out: [Int32] = [], chunk = [Int32](repeating: 0, count: 4096)
+        px.withUnsafeBufferPointer { X in py.withUnsafeBufferPointer { Y in pz.withUnsafeBufferPointer { Z in
+            frame.depth.pixels.withUnsafeBufferPointer { D in chunk.withUnsafeMutableBufferPointer { O in
+                var start = 0
+                while start < X.count {
+                    let n = min(4096, X.count - start)
+                    let found = vln_deletion_test(X.baseAddress! + start, Y.baseAddress! + start, Z.baseAddress! + start, n, r, t,
+                                                  configuration.deletionRange, k.fx, k.fy, k.cx, k.cy, Int32(frame.depth.width),
+                                                  Int32(frame.depth.height), D.baseAddress, configuration.occlusionTolerance, O.baseAddress)
+                    for j in 0..<found { out.append(O[j] + Int32(start)) }
+                    start += n
+                }
             }}
         }}}
-        out.removeSubrange(n...)
         return out
     }
 
@@ -208,30 +214,50 @@ public struct TokenMemory: Sendable {
     /// Removes the deleted patches from storage and their instances; an instance left empty dies (and leaves its
     /// zone), the others are refreshed. Returns the number of instances that died.
     private mutating func cascade(_ deleted: [Int32], touched: inout Touched) -> Int {
-        // Group by instance first: an instance that loses every patch dies without touching its sums, and one that
-        // keeps fewer patches than it loses has its sums recomputed from the survivors rather than decremented.
-        var lostBy = [Int32: [Int32]]()
-        for s in deleted where pInstance[Int(s)] >= 0 { lostBy[pInstance[Int(s)], default: []].append(s) }
-        var dead = 0
-        for inst32 in lostBy.keys.sorted() {
-            let inst = Int(inst32), lost = lostBy[inst32]!
-            if lost.count == iMembers[inst].count {
-                for s in lost { pInstance[Int(s)] = -1; pMemberIndex[Int(s)] = -1 }
-                iMembers[inst] = []
-                killInstance(inst, touched: &touched); dead += 1
-                continue
-            }
-            let subtract = lost.count <= iMembers[inst].count - lost.count
-            for s in lost { removeMember(inst, patch: Int(s), updateSums: subtract) }
-            if !subtract { recomputeSums(inst) }
-            refreshInstance(inst); touched.instances.insert(inst32)
+        // Count the losses per instance first: an instance that loses every patch dies without touching its sums,
+        // and one that keeps fewer patches than it loses has its sums recomputed from the survivors rather than
+        // decremented.
+        var lostCount = [Int32](repeating: 0, count: iAlive.count)
+        var hit: [Int32] = []
+        for s in deleted {
+            let inst = pInstance[Int(s)]
+            guard inst >= 0 else { continue }
+            if lostCount[Int(inst)] == 0 { hit.append(inst) }
+            lostCount[Int(inst)] += 1
+        }
+        hit.sort()
+        var dying = [Bool](repeating: false, count: iAlive.count), subtract = dying
+        for inst in hit {
+            let i = Int(inst), lost = Int(lostCount[i]), kept = iMembers[i].count - lost
+            dying[i] = kept == 0
+            subtract[i] = kept > 0 && lost <= kept
         }
         for s in deleted {
-            let i = Int(s)
-            px[i] = .nan; py[i] = .nan; pz[i] = .nan
-            pInstance[i] = -1; pMemberIndex[i] = -1; pAlive[i] = false
-            freePatches.append(s)
+            let inst = Int(pInstance[Int(s)])
+            if inst >= 0 && !dying[inst] { removeMember(inst, patch: Int(s), updateSums: subtract[inst]) }
         }
+        var dead = 0
+        for inst32 in hit {
+            let inst = Int(inst32)
+            if dying[inst] {
+                iMembers[inst] = []
+                killInstance(inst, touched: &touched); dead += 1
+            } else {
+                if !subtract[inst] { recomputeSums(inst) }
+                refreshInstance(inst); touched.instances.insert(inst32)
+            }
+        }
+        px.withUnsafeMutableBufferPointer { X in py.withUnsafeMutableBufferPointer { Y in pz.withUnsafeMutableBufferPointer { Z in
+            pInstance.withUnsafeMutableBufferPointer { I in pMemberIndex.withUnsafeMutableBufferPointer { M in
+                pAlive.withUnsafeMutableBufferPointer { A in
+                    for s in deleted {
+                        let i = Int(s)
+                        X[i] = .nan; Y[i] = .nan; Z[i] = .nan; I[i] = -1; M[i] = -1; A[i] = false
+                    }
+                }
+            }}
+        }}}
+        freePatches.append(contentsOf: deleted)
         livePatchCount -= deleted.count
         return dead
     }
@@ -269,7 +295,9 @@ public struct TokenMemory: Sendable {
         if iZone[inst] >= 0 { touched.zones.insert(iZone[inst]); removeFromZone(inst) }
         iAlive[inst] = false
         iPositionSum[inst] = .zero
-        for j in 0..<featureDimension { iFeatureSum[inst * featureDimension + j] = 0; iFeature[inst * featureDimension + j] = 0 }
+        let d = featureDimension
+        iFeatureSum.withUnsafeMutableBufferPointer { $0[inst * d ..< (inst + 1) * d].update(repeating: 0) }
+        iFeature.withUnsafeMutableBufferPointer { $0[inst * d ..< (inst + 1) * d].update(repeating: 0) }
         iCentre[inst] = Vec3(repeating: .nan); iLower[inst] = Vec3(repeating: .nan); iUpper[inst] = Vec3(repeating: .nan)
         liveInstanceCount -= 1
         freeInstances.append(Int32(inst))
@@ -325,7 +353,6 @@ public struct TokenMemory: Sendable {
         let d = featureDimension, step = Int32(frame.step), frameIndex = Int32(frameCount)
         var slots: [Int32] = []
         slots.reserveCapacity(lifted.count)
-        var half = [UInt16](repeating: 0, count: d)
         for p in lifted {
             let s: Int
             if let free = freePatches.popLast() {
@@ -340,23 +367,24 @@ public struct TokenMemory: Sendable {
             pScale[s] = p.scale; pDirection[s] = p.direction; pStep[s] = step; pFrame[s] = frameIndex
             pInstance[s] = -1; pMemberIndex[s] = -1; pAlive[s] = true
             let start = (p.row * frame.features.patchesWide + p.column) * d
-            frame.features.values.withUnsafeBufferPointer { v in half.withUnsafeMutableBufferPointer { hb in
-                vln_f32_to_f16(v.baseAddress! + start, hb.baseAddress!, d)
+            frame.features.values.withUnsafeBufferPointer { v in pFeature.withUnsafeMutableBufferPointer { f in
+                vln_f32_to_f16(v.baseAddress! + start, f.baseAddress! + s * d, d)
             }}
-            pFeature.replaceSubrange(s * d ..< (s + 1) * d, with: half)
             slots.append(Int32(s))
         }
         livePatchCount += lifted.count
         lastInsertedPatches = slots.sorted()
 
+        let grid = ZoneGrid(zoneOfCell)     // zones change only after the merges (refreshZones)
         // Group by segment (0 = none), ascending segment id, patches in lift order.
         var bySegment: [UInt32: [Int32]] = [:]
         for (p, s) in zip(lifted, slots) where p.segment != 0 { bySegment[p.segment, default: []].append(s) }
         var created = 0, merged = 0
         for segment in bySegment.keys.sorted() {
             let members = bySegment[segment]!
-            let summary = segmentSummary(members)
-            let candidates = nearestInstances(to: summary.centre, count: configuration.mergeNeighbours)
+            let (summary, positionSum, featureSum) = segmentSummary(members)
+            let candidates = nearestInstances(to: summary.centre, count: configuration.mergeNeighbours,
+                                              alsoChecking: touched.instances, grid: grid)
             let picks = merge.choose(segment: summary, candidates: candidates)
             precondition(picks.allSatisfy(candidates.indices.contains), "InstanceMerge returned \(picks) for \(candidates.count) candidates")
             let chosen = Set(picks.map { Int(candidates[$0].id) }).sorted()
@@ -368,11 +396,12 @@ public struct TokenMemory: Sendable {
                 target = newInstance(step: step); created += 1
             }
             for s in members {
-                let i = Int(s)
-                pInstance[i] = Int32(target); pMemberIndex[i] = Int32(iMembers[target].count)
+                pInstance[Int(s)] = Int32(target); pMemberIndex[Int(s)] = Int32(iMembers[target].count)
                 iMembers[target].append(s)
-                iPositionSum[target] += SIMD3<Double>(Double(px[i]), Double(py[i]), Double(pz[i]))
-                accumulateFeature(of: i, into: target, sign: 1)
+            }
+            iPositionSum[target] += positionSum
+            iFeatureSum.withUnsafeMutableBufferPointer { acc in
+                for j in 0..<d { acc[target * d + j] += featureSum[j] }      // exact: sums of binary16 values
             }
             iLastSeen[target] = step
             refreshInstance(target)
@@ -429,33 +458,82 @@ public struct TokenMemory: Sendable {
         }
         iLower[inst] = lo; iUpper[inst] = hi
         let d = featureDimension, base = inst * d
-        var norm = 0.0
-        for j in 0..<d { let v = iFeatureSum[base + j]; norm += v * v }
-        let scale = norm > 0 ? 1 / norm.squareRoot() : 0
-        for j in 0..<d { iFeature[base + j] = Float(iFeatureSum[base + j] * scale) }
+        iFeatureSum.withUnsafeBufferPointer { sum in iFeature.withUnsafeMutableBufferPointer { out in
+            var norm = 0.0
+            for j in 0..<d { let v = sum[base + j]; norm += v * v }
+            let scale = norm > 0 ? 1 / norm.squareRoot() : 0
+            for j in 0..<d { out[base + j] = Float(sum[base + j] * scale) }
+        }}
     }
 
-    /// Live instances nearest to `point` by centre distance (ties: lower id first), at most `count`.
-    func nearestInstances(to point: Vec3, count: Int) -> [InstanceCandidate] {
+    /// Live instances nearest to `point` by centre distance (ties: lower id first), at most `count`. Searches the
+    /// zone grid in growing shells of cells around `point`'s cell (an instance is listed in the zone of its centre)
+    /// and stops once the k-th distance is within the shells searched; instances in `alsoChecking` (changed during
+    /// the current update, so possibly not yet in the zone of their centre) are always considered. Gives the same
+    /// answer as a scan over every live instance (`nearestInstancesByScan`).
+    func nearestInstances(to point: Vec3, count: Int, alsoChecking extra: Set<Int32> = [], grid: ZoneGrid? = nil) -> [InstanceCandidate] {
+        guard count > 0, liveInstanceCount > 0 else { return [] }
+        var best: [(Float, Int)] = []
+        func consider(_ i: Int) {
+            let dist = distance(iCentre[i], point)
+            guard best.count < count || (dist, i) < best[best.count - 1] else { return }
+            if best.contains(where: { $0.1 == i }) { return }
+            var at = best.count
+            while at > 0 && (dist, i) < best[at - 1] { at -= 1 }
+            best.insert((dist, i), at: at)
+            if best.count > count { best.removeLast() }
+        }
+        for i in extra where iAlive[Int(i)] { consider(Int(i)) }
+        let grid = grid ?? ZoneGrid(zoneOfCell)
+        let lo = grid.lower, hi = grid.upper
+        let c = zoneCell(of: point)
+        let reach = grid.isEmpty ? -1 : (0..<3).map { max(Int(c[$0]) - Int(lo[$0]), Int(hi[$0]) - Int(c[$0])) }.max()!
+        var r = 0
+        while r <= reach {
+            let x0 = max(-r, Int(lo.x) - Int(c.x)), x1 = min(r, Int(hi.x) - Int(c.x))
+            let y0 = max(-r, Int(lo.y) - Int(c.y)), y1 = min(r, Int(hi.y) - Int(c.y))
+            let z0 = max(-r, Int(lo.z) - Int(c.z)), z1 = min(r, Int(hi.z) - Int(c.z))
+            if x0 <= x1, y0 <= y1, z0 <= z1 {
+                for dx in x0...x1 { for dy in y0...y1 {
+                    let onShell = abs(dx) == r || abs(dy) == r
+                    for dz in z0...z1 where onShell || abs(dz) == r {
+                        let z = grid.zone(Int(c.x) + dx, Int(c.y) + dy, Int(c.z) + dz)
+                        guard z >= 0 else { continue }
+                        for i in zMembers[Int(z)] { consider(Int(i)) }
+                    }
+                }}
+            }
+            // Every centre in a cell beyond shell r is at least r zone edges away from any point of the centre cell.
+            if best.count == count, best[count - 1].0 <= Float(r) * configuration.zoneSize { break }
+            r += 1
+        }
+        return best.map { candidate($0.1, distance: $0.0) }
+    }
+
+    /// The same as `nearestInstances`, by a scan over every live instance (for tests).
+    func nearestInstancesByScan(to point: Vec3, count: Int) -> [InstanceCandidate] {
         guard count > 0 else { return [] }
         var best: [(Float, Int)] = []
         for i in 0..<iAlive.count where iAlive[i] {
             let dist = distance(iCentre[i], point)
-            if best.count < count || dist < best[best.count - 1].0 {
+            if best.count < count || (dist, i) < best[best.count - 1] {
                 var at = best.count
-                while at > 0 && best[at - 1].0 > dist { at -= 1 }
+                while at > 0 && (dist, i) < best[at - 1] { at -= 1 }
                 best.insert((dist, i), at: at)
                 if best.count > count { best.removeLast() }
             }
         }
-        return best.map { dist, i in
-            InstanceCandidate(id: Int32(i), centre: iCentre[i], lower: iLower[i], upper: iUpper[i],
-                              feature: Array(iFeature[i * featureDimension ..< (i + 1) * featureDimension]),
-                              patchCount: iMembers[i].count, distance: dist)
-        }
+        return best.map { candidate($0.1, distance: $0.0) }
     }
 
-    private func segmentSummary(_ members: [Int32]) -> SegmentSummary {
+    private func candidate(_ i: Int, distance: Float) -> InstanceCandidate {
+        InstanceCandidate(id: Int32(i), centre: iCentre[i], lower: iLower[i], upper: iUpper[i],
+                          feature: Array(iFeature[i * featureDimension ..< (i + 1) * featureDimension]),
+                          patchCount: iMembers[i].count, distance: distance)
+    }
+
+    /// The segment's summary, and its exact position and feature sums.
+    private func segmentSummary(_ members: [Int32]) -> (SegmentSummary, SIMD3<Double>, [Double]) {
         let d = featureDimension
         var sum = SIMD3<Double>.zero, lo = Vec3(repeating: .infinity), hi = Vec3(repeating: -.infinity), scale: Float = 0
         var feature = [Double](repeating: 0, count: d)
@@ -469,9 +547,10 @@ public struct TokenMemory: Sendable {
         }
         let n = Double(members.count), c = sum / n
         let norm = feature.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        return SegmentSummary(centre: Vec3(Float(c.x), Float(c.y), Float(c.z)), lower: lo, upper: hi,
-                              feature: feature.map { Float(norm > 0 ? $0 / norm : 0) }, patchCount: members.count,
-                              meanScale: scale / Float(members.count))
+        let summary = SegmentSummary(centre: Vec3(Float(c.x), Float(c.y), Float(c.z)), lower: lo, upper: hi,
+                                     feature: feature.map { Float(norm > 0 ? $0 / norm : 0) }, patchCount: members.count,
+                                     meanScale: scale / Float(members.count))
+        return (summary, sum, feature)
     }
 
     // MARK: - Zones
@@ -534,18 +613,49 @@ public struct TokenMemory: Sendable {
     /// A zone's position is the mean of its instances' centres and its feature the L2-normalised mean of their
     /// (normalised) features, as the official code's zone tokens before its learned instance→zone transformer.
     private mutating func refreshZone(_ z: Int) {
-        let d = featureDimension, members = zMembers[z]
+        let d = featureDimension, members = zMembers[z].sorted()
         var c = SIMD3<Double>.zero
         var f = [Double](repeating: 0, count: d)
-        for inst in members.sorted() {
-            let i = Int(inst)
-            c += SIMD3<Double>(Double(iCentre[i].x), Double(iCentre[i].y), Double(iCentre[i].z))
-            for j in 0..<d { f[j] += Double(iFeature[i * d + j]) }
-        }
+        iFeature.withUnsafeBufferPointer { feature in f.withUnsafeMutableBufferPointer { acc in
+            for inst in members {
+                let i = Int(inst)
+                c += SIMD3<Double>(Double(iCentre[i].x), Double(iCentre[i].y), Double(iCentre[i].z))
+                for j in 0..<d { acc[j] += Double(feature[i * d + j]) }
+            }
+        }}
         c /= Double(members.count)
         zCentre[z] = Vec3(Float(c.x), Float(c.y), Float(c.z))
         let norm = f.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        for j in 0..<d { zFeature[z * d + j] = Float(norm > 0 ? f[j] / norm : 0) }
+        let scale = norm > 0 ? 1 / norm : 0
+        zFeature.withUnsafeMutableBufferPointer { out in
+            for j in 0..<d { out[z * d + j] = Float(f[j] * scale) }
+        }
+    }
+}
+
+/// The live zones' cells as a dense box of zone ids (−1: none), for the nearest-instance search.
+struct ZoneGrid {
+    let lower: SIMD3<Int32>, upper: SIMD3<Int32>
+    private let size: SIMD3<Int>, zones: [Int32]
+    var isEmpty: Bool { zones.isEmpty }
+
+    init(_ zoneOfCell: [SIMD3<Int32>: Int32]) {
+        var lo = SIMD3<Int32>(repeating: .max), hi = SIMD3<Int32>(repeating: .min)
+        for cell in zoneOfCell.keys { lo = pointwiseMin(lo, cell); hi = pointwiseMax(hi, cell) }
+        lower = lo; upper = hi
+        guard !zoneOfCell.isEmpty else { size = .zero; zones = []; return }
+        let n = SIMD3<Int>(Int(hi.x) - Int(lo.x) + 1, Int(hi.y) - Int(lo.y) + 1, Int(hi.z) - Int(lo.z) + 1)
+        size = n
+        var z = [Int32](repeating: -1, count: n.x * n.y * n.z)
+        for (cell, id) in zoneOfCell {
+            z[((Int(cell.z) - Int(lo.z)) * n.y + Int(cell.y) - Int(lo.y)) * n.x + Int(cell.x) - Int(lo.x)] = id
+        }
+        zones = z
+    }
+
+    /// The zone of a cell inside the box, or −1.
+    func zone(_ x: Int, _ y: Int, _ z: Int) -> Int32 {
+        zones[((z - Int(lower.z)) * size.y + y - Int(lower.y)) * size.x + x - Int(lower.x)]
     }
 }
 
@@ -614,6 +724,18 @@ extension TokenMemory {
         for v in iFeature { s += Double(v) }
         return s
     }
+}
+
+extension TokenMemory {
+    /// The k nearest live instances by the zone-grid search and by a full scan (ids, nearest first): equal.
+    @_spi(Benchmarks)
+    public func nearestInstanceIDs(to point: Vec3, count: Int) -> (grid: [Int32], scan: [Int32]) {
+        (nearestInstances(to: point, count: count).map(\.id), nearestInstancesByScan(to: point, count: count).map(\.id))
+    }
+
+    /// The deletion test alone (it changes nothing): the patches `frame` would delete, ascending.
+    @_spi(Benchmarks)
+    public func patchesDeleted(by frame: MemoryFrame) -> [Int32] { deletionTest(frame) }
 }
 
 struct NeverMerge: InstanceMerge {

@@ -83,6 +83,22 @@ var segments = InstanceImage(width: 256, height: 256, fill: 0)
 for y in 0..<256 { for x in 0..<256 { segments[x, y] = UInt32(1 + (y / 32) * 8 + x / 32) } }    // 64 segments
 let frame = MemoryFrame(depth: depth, intrinsics: k, worldFromCamera: pose, features: frameFeatures, segments: segments, step: 1)
 
+// --profile N: N updates of one memory with the frame seen from two poses in turn (no copies), for a profiler.
+let profileSteps = option("--profile", 0)
+if profileSteps > 0 {
+    var m = base
+    var other = frame
+    other.worldFromCamera = RigidTransform(rotation: Quaternion(heading: 0.5), translation: Vec3(3.2, 1.25, -2.4))
+    var t = 0.0
+    for i in 0..<profileSteps {
+        var f = i % 2 == 0 ? frame : other
+        f.step = i
+        t += try m.insert(f).timing.total
+    }
+    print("profile: \(profileSteps) updates, \(t / Double(profileSteps)) ms each, \(m.livePatchCount) patches")
+    exit(0)
+}
+
 // "restored": each repetition on a fresh copy of the state, as the anchor (cold caches: the copy has just evicted
 // them). "warm": the same, after reading the storage once (as in an agent loop, where the memory was just used).
 var rows: [MemoryUpdateTiming] = [], warmRows: [MemoryUpdateTiming] = []
@@ -99,6 +115,14 @@ for rep in 0...reps {
     }
 }
 if sink == 42 { print("") }
+// The deletion test alone on the base state, repeated (no copy, no mutation): the kernel's own time.
+var alone: [Double] = []
+for _ in 0..<50 {
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    sink += Double(base.patchesDeleted(by: frame).count)
+    alone.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+}
+alone.sort()
 func stats(_ rows: [MemoryUpdateTiming], _ f: (MemoryUpdateTiming) -> Double) -> [String: Double] {
     let v = rows.map(f).sorted()
     return ["median": (v[v.count / 2] * 1000).rounded() / 1000, "min": (v[0] * 1000).rounded() / 1000]
@@ -111,6 +135,7 @@ let out: [String: Any] = [
                  "insert": stats(rows, \.insert), "total": stats(rows, \.total)],
     "swift_warm_ms": ["delete_test": stats(warmRows, \.deleteTest), "cascade": stats(warmRows, \.cascade), "lift": stats(warmRows, \.lift),
                       "insert": stats(warmRows, \.insert), "total": stats(warmRows, \.total)],
+    "delete_test_alone_ms": ["median": (alone[25] * 1000).rounded() / 1000, "min": (alone[0] * 1000).rounded() / 1000],
     "deleted_per_step": last!.deleted, "instances_removed_per_step": last!.instancesRemoved,
     "zones_removed_per_step": last!.zonesRemoved, "inserted_per_step": last!.inserted,
     "bytes_per_patch": base.bytesPerPatch, "threads": 1, "cpu": cpu,
