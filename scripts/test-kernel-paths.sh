@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the encoder tests again on every narrower product path this CPU can run, so that an AVX-512 or AMX machine
-# also checks what an AVX2-only machine runs; says at the end which paths ran and which this CPU lacks.
+# also checks what an AVX2-only machine runs, and the token memory's tests on its portable C path; says at the end
+# which paths ran and which this CPU lacks.
 #
 #   scripts/test-kernel-paths.sh      (after `swift test -c release`, which ran the CPU's own widest path)
 #
@@ -49,5 +50,9 @@ if [ -n "$avx2_missing" ]; then
 elif [ -z "$avx512_missing" ]; then
   run "AVX2 fp32" VLNSIM_SIMD=avx2
 fi
+# The token memory's C kernels (fp16 conversion, deletion test) on their portable path: the same results as AVX2.
+echo "== token memory kernels, portable path: TokenMemoryTests, MemoryFileTests with VLNSIM_SIMD=baseline =="
+env -u VLNSIM_AMX -u VLNSIM_PACKED VLNSIM_SIMD=baseline swift test -c release --skip-build --filter "TokenMemoryTests|MemoryFileTests"
+summary+=("token memory, portable C path: TokenMemoryTests, MemoryFileTests (VLNSIM_SIMD=baseline)")
 echo "== kernel paths tested on $( { grep -m1 'model name' /proc/cpuinfo 2>/dev/null || echo ': unknown CPU'; } | cut -d: -f2 | sed 's/^ //') =="
 for line in "${summary[@]}"; do echo "  $line"; done

@@ -1,6 +1,8 @@
 #pragma clang fp contract(off)   // identical results with and without FMA-capable targets
 #include "vln_memory_kernels.h"
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -38,9 +40,15 @@ static float f16_to_f32_scalar(uint16_t h) {
 }
 
 #if defined(__x86_64__)
+/// AVX2 + F16C, unless VLNSIM_SIMD=baseline (any case) asks for the portable path (as for the encoder kernels).
 static int has_f16c(void) {
     static int cached = -1;
-    if (cached < 0) { __builtin_cpu_init(); cached = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2"); }
+    if (cached < 0) {
+        __builtin_cpu_init();
+        const char *level = getenv("VLNSIM_SIMD");
+        int baseline = level && strcasecmp(level, "baseline") == 0;
+        cached = !baseline && __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2");
+    }
     return cached;
 }
 __attribute__((target("avx2,f16c")))

@@ -109,7 +109,8 @@ public struct TokenMemory: Sendable {
     ///
     /// Skipped with a warning in the report (the memory is unchanged apart from the frame count): a frame whose
     /// depth is invalid everywhere.
-    /// - Throws: `VLNError.invalidValue` naming `frame.name` for a pose or intrinsics that are not finite, a feature
+    /// - Throws: `VLNError.invalidValue` naming `frame.name` for a pose or intrinsics that are not finite (or a
+    ///   camera more than 10⁶ m from the origin), a feature
     ///   map whose grid is larger than the depth image or empty, features of the wrong dimension, segments of
     ///   another size than the depth, or a negative step. The memory is left unchanged.
     @discardableResult
@@ -159,6 +160,9 @@ public struct TokenMemory: Sendable {
         let t = frame.worldFromCamera
         let finite = [t.rotation.c0, t.rotation.c1, t.rotation.c2, t.translation].allSatisfy { v in (0..<3).allSatisfy { v[$0].isFinite } }
         guard finite else { throw VLNError.invalidValue(field: "\(n): worldFromCamera", reason: "pose has a NaN or infinite entry") }
+        guard (0..<3).allSatisfy({ abs(t.translation[$0]) <= 1e6 }) else {
+            throw VLNError.invalidValue(field: "\(n): worldFromCamera", reason: "camera more than 1,000 km from the origin (\(t.translation))")
+        }
         guard abs(t.rotation.determinant - 1) < 1e-3 else {
             throw VLNError.invalidValue(field: "\(n): worldFromCamera", reason: "rotation is not a rotation (determinant \(t.rotation.determinant))")
         }

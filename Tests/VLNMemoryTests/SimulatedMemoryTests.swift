@@ -1,7 +1,7 @@
 import Foundation
 import VLNCore
 import VLNEncoders
-import VLNMemory
+@_spi(Benchmarks) import VLNMemory
 import VLNNavigation
 import VLNScene
 import VLNSim
@@ -123,6 +123,16 @@ final class SimulatedMemoryTests: XCTestCase {
             print("  unmatched truth \(t.id) \(t.category) at \(t.centre)")
         }
         XCTAssertEqual(m.invariantViolations(), [])
+        // The nearest-instance search through the zone grid gives the scan's answer (k = 1, 2, 5) anywhere.
+        var rng = SeededRandom(seed: seed)
+        let b = scene.bounds
+        for _ in 0..<300 {
+            let p = Vec3(rng.uniform(b.lower.x - 3, b.upper.x + 3), rng.uniform(-1, 4), rng.uniform(b.lower.z - 3, b.upper.z + 3))
+            for k in [1, 2, 5] {
+                let found = m.nearestInstanceIDs(to: p, count: k)
+                XCTAssertEqual(found.grid, found.scan, "k = \(k) at \(p)")
+            }
+        }
         XCTAssertGreaterThanOrEqual(precision, minimumPrecision, "house \(seed)")
         XCTAssertGreaterThanOrEqual(recall, minimumRecall, "house \(seed)")
     }

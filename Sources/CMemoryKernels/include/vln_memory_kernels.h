@@ -1,6 +1,7 @@
 // Half-precision conversion and accumulation for the token memory's fp16 patch features.
-// Uses F16C + AVX2 when the CPU has them (every AVX2 CPU vlnsim runs on), else a portable IEEE 754 path that gives
-// the same bits (round to nearest even, subnormals and infinities kept).
+// Uses F16C + AVX2 when the CPU has them (every AVX2 CPU vlnsim runs on) and VLNSIM_SIMD is not "baseline", else a
+// portable path that gives the same bits (IEEE 754 round to nearest even, subnormals and infinities kept; the deletion
+// test with the same operations in the same order).
 #ifndef VLN_MEMORY_KERNELS_H
 #define VLN_MEMORY_KERNELS_H
 #include <stddef.h>
