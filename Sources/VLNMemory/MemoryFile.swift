@@ -39,7 +39,9 @@ extension TokenMemory {
                                 patchSlots: px.count, instanceSlots: iAlive.count, zoneSlots: zAlive.count,
                                 freePatches: freePatches.count, freeInstances: freeInstances.count, freeZones: freeZones.count,
                                 lastInserted: lastInsertedPatches.count)
-        let json = try JSONEncoder().encode(header)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]            // the same memory gives the same bytes
+        let json = try encoder.encode(header)
         append(UInt32(json.count), to: &out)
         out.append(json)
         func put<T>(_ a: [T]) { a.withUnsafeBytes { out.append(contentsOf: $0) } }
@@ -49,7 +51,7 @@ extension TokenMemory {
         put(iCentre.flatMap { [$0.x, $0.y, $0.z] }); put(iLower.flatMap { [$0.x, $0.y, $0.z] }); put(iUpper.flatMap { [$0.x, $0.y, $0.z] })
         put(iZone); put(iZoneIndex); put(iLastSeen); put(iFirstSeen); put(freeInstances)
         put(zAlive.map { UInt8($0 ? 1 : 0) }); put(zCell.flatMap { [$0.x, $0.y, $0.z] }); put(zCentre.flatMap { [$0.x, $0.y, $0.z] })
-        put(zFeature); put(freeZones); put(lastInsertedPatches)
+        put(freeZones); put(lastInsertedPatches)
         let crc = out.withUnsafeBytes { UInt32(crc32(0, $0.bindMemory(to: UInt8.self).baseAddress, uInt($0.count))) }
         append(crc, to: &out)
         try writeAtomically(out, to: path)
@@ -91,7 +93,7 @@ extension TokenMemory {
         let expected = 16 + headerLength
             + P * (4 * 3 + 2 * d + 4 + 12 + 4 * 4 + 1) + header.freePatches * 4
             + I * (1 + 24 + 8 * d + 4 * d + 36 + 4 * 4) + header.freeInstances * 4
-            + Z * (1 + 12 + 12 + 4 * d) + header.freeZones * 4 + header.lastInserted * 4 + 4
+            + Z * (1 + 12 + 12) + header.freeZones * 4 + header.lastInserted * 4 + 4
         guard bytes.count == expected else {
             throw bad("length", bytes.count < expected
                       ? "truncated: \(bytes.count) bytes, the header describes \(expected)"
@@ -128,7 +130,7 @@ extension TokenMemory {
         m.zAlive = take(Z, UInt8.self).map { $0 != 0 }
         let cells = take(Z * 3, Int32.self)
         m.zCell = (0..<Z).map { SIMD3<Int32>(cells[3 * $0], cells[3 * $0 + 1], cells[3 * $0 + 2]) }
-        m.zCentre = vec3(Z); m.zFeature = take(Z * d, Float.self); m.freeZones = take(header.freeZones, Int32.self)
+        m.zCentre = vec3(Z); m.freeZones = take(header.freeZones, Int32.self)
         m.lastInsertedPatches = take(header.lastInserted, Int32.self)
 
         // Rebuild members, the cell map and the counts, checking every reference on the way.

@@ -165,11 +165,20 @@ extension TokenMemory {
         return ZoneToken(id: id, cell: zCell[z], centre: zCentre[z], instances: zMembers[z].sorted())
     }
 
-    /// The L2-normalised mean of a live zone's instance features; nil if none is live.
+    /// The L2-normalised mean of a live zone's (normalised) instance features, as the official code's zone tokens
+    /// before its learned instance→zone transformer; nil if none is live. Computed on each call (members in
+    /// ascending id order), so the update never pays for it.
     public func zoneFeature(_ id: Int32) -> [Float]? {
         let z = Int(id), d = featureDimension
         guard zAlive.indices.contains(z), zAlive[z] else { return nil }
-        return Array(zFeature[z * d ..< (z + 1) * d])
+        var f = [Double](repeating: 0, count: d)
+        iFeature.withUnsafeBufferPointer { feature in
+            for inst in zMembers[z].sorted() {
+                for j in 0..<d { f[j] += Double(feature[Int(inst) * d + j]) }
+            }
+        }
+        let norm = f.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return f.map { Float(norm > 0 ? $0 / norm : 0) }
     }
 
     /// Live instances ranked by the cosine of their feature with `query` (e.g. a text embedding in the same space),
@@ -181,7 +190,10 @@ extension TokenMemory {
 
     /// Live zones ranked by cosine with `query`, as `rankInstances`.
     public func rankZones(_ query: [Float], top: Int = 10) throws -> [(id: Int32, score: Float)] {
-        try rank(query, ids: liveZoneIDs, features: zFeature, top: top)
+        let d = featureDimension
+        var features = [Float](repeating: 0, count: zAlive.count * d)
+        for z in liveZoneIDs { features.replaceSubrange(Int(z) * d ..< (Int(z) + 1) * d, with: zoneFeature(z)!) }
+        return try rank(query, ids: liveZoneIDs, features: features, top: top)
     }
 
     private func rank(_ query: [Float], ids: [Int32], features: [Float], top: Int) throws -> [(id: Int32, score: Float)] {

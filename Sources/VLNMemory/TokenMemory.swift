@@ -70,7 +70,6 @@ public struct TokenMemory: Sendable {
     var zCell: [SIMD3<Int32>] = []
     var zMembers: [[Int32]] = []
     var zCentre: [Vec3] = []
-    var zFeature: [Float] = []
     var zoneOfCell: [SIMD3<Int32>: Int32] = [:]
     var freeZones: [Int32] = []
     /// Live zones.
@@ -597,7 +596,6 @@ public struct TokenMemory: Sendable {
         } else {
             z = zAlive.count
             zAlive.append(false); zCell.append(.zero); zMembers.append([]); zCentre.append(.zero)
-            zFeature.append(contentsOf: repeatElement(0, count: featureDimension))
         }
         zAlive[z] = true; zCell[z] = cell; zMembers[z] = []
         zoneOfCell[cell] = Int32(z)
@@ -609,31 +607,20 @@ public struct TokenMemory: Sendable {
         zAlive[z] = false
         zoneOfCell[zCell[z]] = nil
         zCentre[z] = Vec3(repeating: .nan)
-        for j in 0..<featureDimension { zFeature[z * featureDimension + j] = 0 }
         liveZoneCount -= 1
         freeZones.append(Int32(z))
     }
 
-    /// A zone's position is the mean of its instances' centres and its feature the L2-normalised mean of their
-    /// (normalised) features, as the official code's zone tokens before its learned instance→zone transformer.
+    /// A zone's position is the mean of its instances' centres (its feature is computed when asked for, see
+    /// `zoneFeature`: the update never needs it).
     private mutating func refreshZone(_ z: Int) {
-        let d = featureDimension, members = zMembers[z].sorted()
         var c = SIMD3<Double>.zero
-        var f = [Double](repeating: 0, count: d)
-        iFeature.withUnsafeBufferPointer { feature in f.withUnsafeMutableBufferPointer { acc in
-            for inst in members {
-                let i = Int(inst)
-                c += SIMD3<Double>(Double(iCentre[i].x), Double(iCentre[i].y), Double(iCentre[i].z))
-                for j in 0..<d { acc[j] += Double(feature[i * d + j]) }
-            }
-        }}
-        c /= Double(members.count)
-        zCentre[z] = Vec3(Float(c.x), Float(c.y), Float(c.z))
-        let norm = f.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        let scale = norm > 0 ? 1 / norm : 0
-        zFeature.withUnsafeMutableBufferPointer { out in
-            for j in 0..<d { out[z * d + j] = Float(f[j] * scale) }
+        for inst in zMembers[z].sorted() {
+            let p = iCentre[Int(inst)]
+            c += SIMD3<Double>(Double(p.x), Double(p.y), Double(p.z))
         }
+        c /= Double(zMembers[z].count)
+        zCentre[z] = Vec3(Float(c.x), Float(c.y), Float(c.z))
     }
 }
 
@@ -713,7 +700,7 @@ extension TokenMemory {
         own(&pInstance); own(&pMemberIndex); own(&pAlive); own(&freePatches); own(&iAlive); own(&iMembers)
         own(&iPositionSum); own(&iFeatureSum); own(&iFeature); own(&iCentre); own(&iLower); own(&iUpper); own(&iZone)
         own(&iZoneIndex); own(&iLastSeen); own(&iFirstSeen); own(&freeInstances); own(&zAlive); own(&zCell)
-        own(&zMembers); own(&zCentre); own(&zFeature); own(&freeZones)
+        own(&zMembers); own(&zCentre); own(&freeZones)
     }
 }
 

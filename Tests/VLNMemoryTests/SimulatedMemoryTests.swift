@@ -115,6 +115,12 @@ final class SimulatedMemoryTests: XCTestCase {
         let recall = Double(usedT.count) / Double(max(truth.count, 1))
         print(String(format: "oracle tour, house %d: %d frames, %d furniture instances predicted, %d in the scene; precision %.3f recall %.3f",
                      Int(seed), m.frameCount, predicted.count, truth.count, precision, recall))
+        var perCategory: [String: (predicted: Int, truth: Int, matched: Int)] = [:]
+        for p in predicted { perCategory[p.category, default: (0, 0, 0)].predicted += 1 }
+        for t in truth { perCategory[t.category, default: (0, 0, 0)].truth += 1 }
+        for ti in usedT { perCategory[truth[ti].category, default: (0, 0, 0)].matched += 1 }
+        print("  per category (predicted / in the scene / matched): " + perCategory.keys.sorted().map {
+            let c = perCategory[$0]!; return "\($0) \(c.predicted)/\(c.truth)/\(c.matched)" }.joined(separator: ", "))
         for (pi, p) in predicted.enumerated() where !usedP.contains(pi) {
             let near = truth.filter { $0.category == p.category }.map { distance($0.centre, p.centre) }.min() ?? .infinity
             print("  unmatched prediction \(p.id) \(p.category) at \(p.centre), nearest same-category truth \(near) m, \(m.instance(p.id)!.patchCount) patches")
