@@ -9,13 +9,14 @@
 //   VLNRender (BVH ray casting, point splatting)                   ← VLNScene
 //   VLNNavigation (navigable grid, geodesic distance)              ← VLNScene
 //   VLNRGBD (posed RGB-D sequences, back-projection, voxel grids)   ← VLNImage, VLNScene
-//   VLNSim (agent, simulator, episodes, top-down maps)             ← VLNRender, VLNNavigation, VLNImage, VLNRGBD
+//   VLNDraw (raster canvas, bitmap font, colour palettes, scale bars, label layout) ← VLNCore
+//   VLNSim (agent, simulator, episodes, top-down maps)             ← VLNRender, VLNNavigation, VLNImage, VLNRGBD, VLNDraw
 //   CBLAS (OpenBLAS via pkg-config), CEncoderKernels (C: GELU, softmax, LayerNorm, depthwise convolution, ReLU6;
 //     AVX-512/AVX2 clones; bf16x3 matrix products on AMX tiles)
 //   VLNEncoders (tensors, safetensors, MiniLM text encoder, MobileNetV2 image encoder) ← VLNCore, VLNImage, CBLAS, CEncoderKernels
 //   CZlib (zlib via pkg-config), CMemoryKernels (C: fp16 conversion, F16C when present)
 //   VLNMemory (Dynam3D patch/instance/zone token memory)            ← VLNCore, CMemoryKernels, CZlib
-//   vlnsim (CLI)                                                   ← VLNSim, VLNNavigation, VLNEncoders, VLNMemory
+//   vlnsim (CLI; memory maps, Observation/RGBDFrame → MemoryFrame glue) ← VLNSim, VLNDraw, VLNNavigation, VLNEncoders, VLNMemory
 import PackageDescription
 
 let package = Package(
@@ -23,6 +24,7 @@ let package = Package(
     products: [
         .executable(name: "vlnsim", targets: ["vlnsim"]),
         .library(name: "VLNSim", targets: ["VLNSim"]),
+        .library(name: "VLNDraw", targets: ["VLNDraw"]),
         .library(name: "VLNEncoders", targets: ["VLNEncoders"]),
         .library(name: "VLNMemory", targets: ["VLNMemory"]),
     ],
@@ -39,7 +41,8 @@ let package = Package(
         .target(name: "VLNRender", dependencies: ["VLNScene"]),
         .target(name: "VLNNavigation", dependencies: ["VLNScene"]),
         .target(name: "VLNRGBD", dependencies: ["VLNCore", "VLNImage", "VLNScene"]),
-        .target(name: "VLNSim", dependencies: ["VLNRender", "VLNNavigation", "VLNImage", "VLNRGBD"]),
+        .target(name: "VLNDraw", dependencies: ["VLNCore"]),
+        .target(name: "VLNSim", dependencies: ["VLNRender", "VLNNavigation", "VLNImage", "VLNRGBD", "VLNDraw"]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CEncoderKernels"),
         .target(name: "VLNEncoders", dependencies: ["VLNCore", "VLNImage", "CBLAS", "CEncoderKernels"]),
@@ -47,7 +50,7 @@ let package = Package(
         .target(name: "CMemoryKernels"),
         .target(name: "VLNMemory", dependencies: ["VLNCore", "CMemoryKernels", "CZlib"]),
         .executableTarget(name: "vlnsim", dependencies: [
-            "VLNSim", "VLNMemory", "VLNScene", "VLNNavigation", "VLNImage", "VLNCore", "VLNRGBD", "VLNEncoders", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VLNSim", "VLNDraw", "VLNMemory", "VLNScene", "VLNNavigation", "VLNImage", "VLNCore", "VLNRGBD", "VLNEncoders", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test data location and temporary folders, shared by the test targets.
         .target(name: "VLNTestSupport", dependencies: ["VLNCore"], path: "Sources/VLNTestSupport"),
@@ -57,10 +60,11 @@ let package = Package(
         .testTarget(name: "VLNRenderTests", dependencies: ["VLNRender", "VLNTestSupport"]),
         .testTarget(name: "VLNNavigationTests", dependencies: ["VLNNavigation", "VLNTestSupport"]),
         .testTarget(name: "VLNRGBDTests", dependencies: ["VLNRGBD", "VLNTestSupport"]),
+        .testTarget(name: "VLNDrawTests", dependencies: ["VLNDraw", "VLNImage"]),
         .testTarget(name: "VLNSimTests", dependencies: ["VLNSim", "VLNRGBD", "VLNTestSupport"]),
         .testTarget(name: "VLNEncodersTests", dependencies: ["VLNEncoders", "VLNTestSupport"]),
         .testTarget(name: "VLNMemoryTests", dependencies: ["VLNMemory", "VLNSim", "VLNRGBD", "VLNEncoders", "VLNTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["vlnsim", "VLNTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["vlnsim", "VLNMemory", "VLNImage", "VLNTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import VLNCore
+import VLNDraw
 import VLNImage
 
 extension Observation {
@@ -11,7 +12,7 @@ extension Observation {
         })
     }
 
-    /// Instance ids as colours (a fixed hash per id; id 0 black), for looking at.
+    /// Instance ids as colours (`instanceColor`: a fixed hash per id; id 0 black), for looking at.
     public var instanceColors: RGBImage {
         Image(width: instanceIds.width, height: instanceIds.height, pixels: instanceIds.pixels.map(instanceColor))
     }
@@ -23,23 +24,4 @@ extension Observation {
         try PNG.write(depthMillimetres, to: folder.path("frames/depth_\(n).png"))
         try PNG.write(instanceColors, to: folder.path("frames/instance_\(n).png"))
     }
-}
-
-/// A stable, well-spread colour for an instance id (0 → black).
-public func instanceColor(_ id: UInt32) -> RGB8 {
-    guard id != 0 else { return .black }
-    var h = id &* 2_654_435_761
-    h ^= h >> 15
-    let hue = Float(h % 360) / 60, s: Float = 0.65, v: Float = 0.95
-    let c = v * s, x = c * (1 - abs(fmodf(hue, 2) - 1)), m = v - c
-    let (r, g, b): (Float, Float, Float)
-    switch Int(hue) {
-    case 0: (r, g, b) = (c, x, 0)
-    case 1: (r, g, b) = (x, c, 0)
-    case 2: (r, g, b) = (0, c, x)
-    case 3: (r, g, b) = (0, x, c)
-    case 4: (r, g, b) = (x, 0, c)
-    default: (r, g, b) = (c, 0, x)
-    }
-    return RGB8(unit: Vec3(r + m, g + m, b + m))
 }

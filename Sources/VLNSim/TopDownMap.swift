@@ -1,5 +1,6 @@
 import Foundation
 import VLNCore
+import VLNDraw
 import VLNNavigation
 import VLNScene
 

@@ -18,8 +18,9 @@ struct EpisodeCommand: ParsableCommand {
         Output (--out DIR): trajectory.png (top-down map in Habitat's colours: navigable grey, start blue, goal red, \
         shortest path green, path taken), trajectory.json (pose per step), frames/rgb_NNNN.png, \
         frames/depth_NNNN.png (16-bit millimetres), frames/instance_NNNN.png; with --export-rgbd, rgbd/ (a posed RGB-D \
-        folder in the 7-Scenes or TUM layout that `vlnsim rgbd`, Open3D and SLAM tools read). Nothing is written if the \
-        episode fails.
+        folder in the 7-Scenes or TUM layout that `vlnsim rgbd`, Open3D and SLAM tools read); with --memory, the \
+        Dynam3D token memory built from every observation (as `vlnsim map` does): memory.vlnmem, labels.json, \
+        patches.png, instances.png and zones.png. Nothing is written if the episode fails.
         """)
 
     @OptionGroup var sceneOptions: SceneOptions
@@ -62,6 +63,12 @@ struct EpisodeCommand: ParsableCommand {
 
     @Option(name: .long, help: "Also write the observations as a posed RGB-D folder OUT/rgbd in this layout: 7scenes (mm depth) or tum (depth/5000, 10 Hz timestamps).")
     var exportRgbd: RGBDFormat?
+
+    @Flag(name: .long, help: "Also build the token memory from every observation (gt features when the scene has instances, else bridge; the renderer's instance ids as segments) and write OUT/memory.vlnmem, labels.json, patches.png, instances.png, zones.png (see `vlnsim map`).")
+    var memory = false
+
+    @Option(name: .long, help: "Model cache for --memory (default: $VLNSIM_MODELS or ~/.cache/vlnsim).")
+    var models: String?
 
     func validate() throws {
         if episode == nil && actions == nil && !oracle {
@@ -112,12 +119,17 @@ struct EpisodeCommand: ParsableCommand {
             var frames = 0
             // World frame Habitat's (Y up): 7-Scenes' gravity-direction.txt gets (0, −1, 0).
             let rgbd = try exportRgbd.map { try RGBDSequenceWriter(format: $0, folder: folder.staging + "/rgbd", frameRate: 10, gravity: Vec3(0, -1, 0)) }
+            let categories = { sim.scene.instances.mapValues(\.category) }
+            let builder = try memory ? MemoryBuilder(encoder: MemoryFeatureEncoder(
+                kind: scene.instances.isEmpty ? .bridge : .gt, grid: nil, categories: categories(),
+                imageWidth: sim.settings.intrinsics.width, imageHeight: sim.settings.intrinsics.height, models: models)) : nil
             let result: EpisodeResult
             do {
                 result = try sim.run(ep, from: startState, policy: policy, maxSteps: maxSteps,
-                                     observer: saveFrames || rgbd != nil ? { obs in
+                                     observer: saveFrames || rgbd != nil || builder != nil ? { obs in
                                          if saveFrames { try obs.writeFrames(to: folder) }
                                          try rgbd?.append(obs.rgbdFrame(frameRate: 10))
+                                         try builder?.insert(obs, categories: categories())
                                          frames += 1
                                          progress.update(frames)
                                      } : nil)
@@ -139,15 +151,24 @@ struct EpisodeCommand: ParsableCommand {
             try writeJSON(EpisodeReport(scene: scene.name, instruction: ep.instruction, result: result),
                           to: folder.path("trajectory.json"))
             try rgbd?.finish()
-            try folder.commit(replacing: ["frames", "rgbd"])
+            try builder?.write(to: folder, title: "\(scene.name): episode, \(builder!.memory.frameCount) frames", source: episode ?? "--actions",
+                               segments: "the renderer's instance ids", worldFrame: "the simulator's (Habitat: Y up, metres)")
+            try folder.commit(replacing: ["frames", "rgbd"] + Self.memoryOutputs)
             var summary = String(format: "%@: %d actions, path %.2f m", scene.name, result.steps.count - 1, result.pathLength)
             if let d = result.finalDistanceToGoal { summary += String(format: ", %.2f m from the goal", d) }
             if let s = result.success { summary += s ? ", success" : ", not a success" }
             print(summary)
+            if let builder { print("memory: " + builder.summary) }
             print("wrote \(out)/trajectory.png, \(out)/trajectory.json" + (saveFrames ? ", \(out)/frames/" : "")
-                  + (exportRgbd.map { ", \(out)/rgbd/ (\($0.displayName))" } ?? ""))
+                  + (exportRgbd.map { ", \(out)/rgbd/ (\($0.displayName))" } ?? "")
+                  + (builder != nil ? ", \(out)/memory.vlnmem, labels.json, patches.png, instances.png, zones.png" : ""))
         }
     }
+}
+
+extension EpisodeCommand {
+    /// What --memory writes (removed from OUT by a run without --memory, as frames/ and rgbd/ are).
+    static let memoryOutputs = ["memory.vlnmem", MemoryLabelsFile.fileName, "patches.png", "instances.png", "zones.png"]
 }
 
 /// The content of trajectory.json.
