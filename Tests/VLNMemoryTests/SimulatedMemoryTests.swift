@@ -18,23 +18,33 @@ final class SimulatedMemoryTests: XCTestCase {
         var encoder: GroundTruthSemanticEncoder
         var vocabulary: LabelVocabulary
         var text: MiniLM
+        /// Real perception instead of ground truth: GraphSegmenter segments and MobileNetV2 → MiniLM bridge features.
+        var classical: ImageNetLanguageBridge?
     }
 
-    func setup(seed: UInt64) throws -> Setup {
+    func setup(seed: UInt64, classical: Bool = false) throws -> Setup {
         _ = try requireModelFile("all-MiniLM-L6-v2/model.safetensors")
+        if classical { _ = try requireModelFile("mobilenet-v2/mobilenet_v2.safetensors") }
         let scene = HouseGenerator(seed: seed).generate()
         let text = try MiniLM(models: testModelsPath())
         let categories = scene.instances.mapValues(\.category)
         let encoder = try GroundTruthSemanticEncoder(textEncoder: text, categories: categories)
         let names = Array(Set(categories.values)).sorted()
         let vocabulary = try LabelVocabulary(names: names, embeddings: names.map { encoder.embeddings[$0]! })
-        return Setup(sim: try Simulator(scene: scene), encoder: encoder, vocabulary: vocabulary, text: text)
+        return Setup(sim: try Simulator(scene: scene), encoder: encoder, vocabulary: vocabulary, text: text,
+                     classical: classical ? try ImageNetLanguageBridge(models: testModelsPath()) : nil)
     }
 
     func frame(_ s: Setup, _ o: Observation) throws -> MemoryFrame {
-        MemoryFrame(depth: o.depth, intrinsics: o.camera.intrinsics, worldFromCamera: o.camera.worldFromCamera,
-                    features: try s.encoder.featureMap(FeatureMapInput(rgb: o.rgb, instanceIDs: o.instanceIds)),
-                    segments: o.instanceIds, step: o.step)
+        if let bridge = s.classical {
+            return MemoryFrame(depth: o.depth, intrinsics: o.camera.intrinsics, worldFromCamera: o.camera.worldFromCamera,
+                               features: try bridge.featureMap(FeatureMapInput(rgb: o.rgb)),
+                               segments: try GraphSegmenter().segment(rgb: o.rgb, depth: o.depth, intrinsics: o.camera.intrinsics),
+                               step: o.step)
+        }
+        return MemoryFrame(depth: o.depth, intrinsics: o.camera.intrinsics, worldFromCamera: o.camera.worldFromCamera,
+                           features: try s.encoder.featureMap(FeatureMapInput(rgb: o.rgb, instanceIDs: o.instanceIds)),
+                           segments: o.instanceIds, step: o.step)
     }
 
     /// Walks to each room's centre along the shortest path and turns a full circle there, inserting every
@@ -75,8 +85,16 @@ final class SimulatedMemoryTests: XCTestCase {
         try oracleTour(seed: 42, precision: 0.85, recall: 0.8)
     }
 
-    func oracleTour(seed: UInt64, precision minimumPrecision: Double, recall minimumRecall: Double) throws {
-        let s = try setup(seed: seed)
+    /// The same tour of house 17 with real perception: GraphSegmenter segments and MobileNetV2 → MiniLM bridge
+    /// features (8×8 grid on the 256×256 frames), labels from the scene's category names in MiniLM space. Measured
+    /// precision 0.076, recall 0.125: ImageNet's classifier does not recognise the generator's flat-shaded boxes and
+    /// cylinders as furniture (a reported figure, guarded here against regressions, not a target).
+    func testOracleTourWithClassicalSegmentsAndMobileNetFeatures() throws {
+        try oracleTour(seed: 17, precision: 0.05, recall: 0.1, classical: true)
+    }
+
+    func oracleTour(seed: UInt64, precision minimumPrecision: Double, recall minimumRecall: Double, classical: Bool = false) throws {
+        let s = try setup(seed: seed, classical: classical)
         var m = try TokenMemory()
         // Furniture the tour saw: ≥ 3 patches lifted from it in one frame (its id at the block-centre pixel, depth
         // within the lift range).
