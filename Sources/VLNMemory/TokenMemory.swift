@@ -212,6 +212,15 @@ public struct TokenMemory: Sendable {
     /// Instances and zones an update changed.
     struct Touched {
         var instances = Set<Int32>(), zones = Set<Int32>()
+        /// Live instances that may not be listed in the zone of their centre yet (new, or moved out of their zone's
+        /// cell): the nearest-instance search checks them explicitly until `refreshZones` files them.
+        var unfiled: [Int32] = []
+    }
+
+    /// Notes `inst` as unfiled if it is not listed in the zone of its current centre.
+    private func noteFiling(_ inst: Int, _ touched: inout Touched) {
+        let z = Int(iZone[inst])
+        if z < 0 || zCell[z] != zoneCell(of: iCentre[inst]) { touched.unfiled.append(Int32(inst)) }
     }
 
     /// Removes the deleted patches from storage and their instances; an instance left empty dies (and leaves its
@@ -248,6 +257,7 @@ public struct TokenMemory: Sendable {
             } else {
                 if !subtract[inst] { recomputeSums(inst) }
                 refreshInstance(inst); touched.instances.insert(inst32)
+                noteFiling(inst, &touched)
             }
         }
         px.withUnsafeMutableBufferPointer { X in py.withUnsafeMutableBufferPointer { Y in pz.withUnsafeMutableBufferPointer { Z in
@@ -387,7 +397,7 @@ public struct TokenMemory: Sendable {
             let members = bySegment[segment]!
             let (summary, positionSum, featureSum) = segmentSummary(members)
             let candidates = nearestInstances(to: summary.centre, count: configuration.mergeNeighbours,
-                                              alsoChecking: touched.instances, grid: grid)
+                                              alsoChecking: touched.unfiled, grid: grid)
             let picks = merge.choose(segment: summary, candidates: candidates)
             precondition(picks.allSatisfy(candidates.indices.contains), "InstanceMerge returned \(picks) for \(candidates.count) candidates")
             let chosen = Set(picks.map { Int(candidates[$0].id) }).sorted()
@@ -409,6 +419,7 @@ public struct TokenMemory: Sendable {
             iLastSeen[target] = step
             refreshInstance(target)
             touched.instances.insert(Int32(target))
+            noteFiling(target, &touched)
         }
         return (created, merged)
     }
@@ -472,9 +483,9 @@ public struct TokenMemory: Sendable {
     /// Live instances nearest to `point` by centre distance (ties: lower id first), at most `count`. Searches the
     /// zone grid in growing shells of cells around `point`'s cell (an instance is listed in the zone of its centre)
     /// and stops once the k-th distance is within the shells searched; instances in `alsoChecking` (changed during
-    /// the current update, so possibly not yet in the zone of their centre) are always considered. Gives the same
-    /// answer as a scan over every live instance (`nearestInstancesByScan`).
-    func nearestInstances(to point: Vec3, count: Int, alsoChecking extra: Set<Int32> = [], grid: ZoneGrid? = nil) -> [InstanceCandidate] {
+    /// the current update and not yet in the zone of their centre) are always considered. Gives the same answer as a
+    /// scan over every live instance (`nearestInstancesByScan`).
+    func nearestInstances(to point: Vec3, count: Int, alsoChecking extra: [Int32] = [], grid: ZoneGrid? = nil) -> [InstanceCandidate] {
         guard count > 0, liveInstanceCount > 0 else { return [] }
         var best: [(Float, Int)] = []
         func consider(_ i: Int) {
