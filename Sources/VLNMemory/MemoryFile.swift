@@ -134,39 +134,30 @@ extension TokenMemory {
         m.lastInsertedPatches = take(header.lastInserted, Int32.self)
 
         // Rebuild members, the cell map and the counts, checking every reference on the way.
-        m.iMembers = Array(repeating: [], count: I)
-        m.zMembers = Array(repeating: [], count: Z)
-        var placed: [[Int32]] = Array(repeating: [], count: I)
-        for i in 0..<P where m.pAlive[i] && m.pInstance[i] >= 0 {
-            let inst = Int(m.pInstance[i])
-            guard inst < I, m.iAlive[inst] else { throw bad("patches", "patch \(i) references instance \(inst), which is not live") }
-            placed[inst].append(Int32(i))
-        }
-        for inst in 0..<I {
-            var members = [Int32](repeating: -1, count: placed[inst].count)
-            for s in placed[inst] {
-                let at = Int(m.pMemberIndex[Int(s)])
-                guard members.indices.contains(at), members[at] == -1 else { throw bad("patches", "patch \(s) has an invalid place in instance \(inst)") }
-                members[at] = s
+        /// Lists of members per container from each member's (container, index); nil container = not a member.
+        func members(count: Int, of items: Int, container: (Int) -> Int?, index: (Int) -> Int32, isLive: (Int) -> Bool,
+                     field: String, names: (String, String)) throws -> [[Int32]] {
+            var lists = [[Int32]](repeating: [], count: count)
+            for item in 0..<items {
+                guard let c = container(item) else { continue }
+                guard c >= 0, c < count, isLive(c) else { throw bad(field, "\(names.0) \(item) is in \(names.1) \(c), which is not live") }
+                let at = Int(index(item))
+                guard at >= 0, at < items else { throw bad(field, "\(names.0) \(item) has an invalid place in \(names.1) \(c)") }
+                if lists[c].count <= at { lists[c] += [Int32](repeating: -1, count: at + 1 - lists[c].count) }
+                guard lists[c][at] == -1 else { throw bad(field, "\(names.0) \(item) has an invalid place in \(names.1) \(c)") }
+                lists[c][at] = Int32(item)
             }
-            m.iMembers[inst] = members
-        }
-        var zonePlaced: [[Int32]] = Array(repeating: [], count: Z)
-        for inst in 0..<I where m.iAlive[inst] {
-            let z = Int(m.iZone[inst])
-            guard z >= 0, z < Z, m.zAlive[z] else { throw bad("instances", "instance \(inst) is in no live zone") }
-            zonePlaced[z].append(Int32(inst))
-        }
-        for z in 0..<Z {
-            var members = [Int32](repeating: -1, count: zonePlaced[z].count)
-            for inst in zonePlaced[z] {
-                let at = Int(m.iZoneIndex[Int(inst)])
-                guard members.indices.contains(at), members[at] == -1 else { throw bad("instances", "instance \(inst) has an invalid place in zone \(z)") }
-                members[at] = inst
+            for (c, list) in lists.enumerated() where list.contains(-1) {
+                throw bad(field, "\(names.1) \(c) has a gap in its member list")
             }
-            m.zMembers[z] = members
-            if m.zAlive[z] { m.zoneOfCell[m.zCell[z]] = Int32(z) }
+            return lists
         }
+        guard P < Int(Int32.max), I < Int(Int32.max) else { throw bad("header", "too many slots") }
+        m.iMembers = try members(count: I, of: P, container: { m.pAlive[$0] && m.pInstance[$0] >= 0 ? Int(m.pInstance[$0]) : nil },
+                                 index: { m.pMemberIndex[$0] }, isLive: { m.iAlive[$0] }, field: "patches", names: ("patch", "instance"))
+        m.zMembers = try members(count: Z, of: I, container: { m.iAlive[$0] ? Int(m.iZone[$0]) : nil },
+                                 index: { m.iZoneIndex[$0] }, isLive: { m.zAlive[$0] }, field: "instances", names: ("instance", "zone"))
+        for z in 0..<Z where m.zAlive[z] { m.zoneOfCell[m.zCell[z]] = Int32(z) }
         m.livePatchCount = m.pAlive.filter { $0 }.count
         m.liveInstanceCount = m.iAlive.filter { $0 }.count
         m.liveZoneCount = m.zAlive.filter { $0 }.count
