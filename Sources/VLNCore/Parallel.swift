@@ -94,3 +94,15 @@ public final class WorkspacePool<Workspace: AnyObject>: @unchecked Sendable {
         return try body(workspace)
     }
 }
+
+/// Wall-clock laps in milliseconds (monotonic clock), for the timings that commands and reports print.
+public struct Stopwatch: Sendable {
+    private var last = DispatchTime.now().uptimeNanoseconds
+    public init() {}
+    /// Milliseconds since the previous lap (or since `init`).
+    public mutating func lap() -> Double {
+        let now = DispatchTime.now().uptimeNanoseconds
+        defer { last = now }
+        return Double(now - last) / 1e6
+    }
+}

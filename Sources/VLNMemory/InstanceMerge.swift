@@ -36,8 +36,8 @@ public protocol InstanceMerge: Sendable {
     func choose(segment: SegmentSummary, candidates: [InstanceCandidate]) -> [Int]
 }
 
-/// vlnsim's merge without learned parts. With both boxes grown by half of S's mean patch scale (a patch is a square
-/// of that side), a segment S joins candidate I when
+/// vlnsim's merge without learned parts. With both boxes grown on every side by S's mean patch scale (the side of
+/// one patch square), a segment S joins candidate I when
 /// 1. the grown boxes overlap (the 3D overlap of their patches; it implies that the centre distance is at most the
 ///    sum of the boxes' half-diagonals);
 /// 2. their feature cosine is ≥ `minimumCosine` (keeps touching objects of different kinds apart).

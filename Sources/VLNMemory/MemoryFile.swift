@@ -12,7 +12,8 @@ import VLNCore
 ///     bytes 12–15  header length H (UInt32)
 ///     H bytes      header: JSON {configuration, featureDimension, frameCount, patchSlots, instanceSlots, zoneSlots,
 ///                  freePatches, freeInstances, freeZones, lastInserted}
-///     arrays, in the order of `TokenMemory.sections`, each the raw little-endian elements (count known from the header)
+///     arrays, in the order `save` writes them (patches, instances, zones, free lists, last frame's patches), each the
+///     raw little-endian elements (counts from the header)
 ///     last 4 bytes CRC-32 (zlib `crc32`) of everything before it
 ///
 /// Members of instances and zones are not stored: they are rebuilt from each patch's (instance, index) and each
@@ -63,7 +64,8 @@ extension TokenMemory {
     /// - Parameter merge: the merge rule to continue with (not stored in the file; default: the geometric rule).
     /// - Throws: `VLNError.io` if the file cannot be read; `VLNError.badFile` naming the path and the field for a
     ///   file that is not a `.vlnmem`, of another version, truncated or longer than its header says, whose
-    ///   checksum does not match (corrupted), or whose content is inconsistent.
+    ///   checksum does not match (corrupted), or whose content is inconsistent (counts, references, free lists,
+    ///   non-finite positions: every invariant of `invariantViolations` is checked).
     public static func load(from path: String, merge: (any InstanceMerge)? = nil) throws -> TokenMemory {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
@@ -86,9 +88,14 @@ extension TokenMemory {
             throw bad("header", stored == actual ? "unreadable: \(error)" : "checksum mismatch: the file is corrupted")
         }
         let d = header.featureDimension, P = header.patchSlots, I = header.instanceSlots, Z = header.zoneSlots
-        guard d >= 0, P >= 0, I >= 0, Z >= 0, header.freePatches >= 0, header.freeInstances >= 0, header.freeZones >= 0,
-              header.lastInserted >= 0, d < 1 << 20, P < 1 << 31, I < 1 << 31, Z < 1 << 31 else {
-            throw bad("header", stored == actual ? "negative or huge counts" : "checksum mismatch: the file is corrupted")
+        // Every count is bounded by the file's size (each item takes at least a byte), so the products below cannot
+        // overflow.
+        let counts = [P, I, Z, header.freePatches, header.freeInstances, header.freeZones, header.lastInserted]
+        guard d >= 0, d < 1 << 20, counts.allSatisfy({ $0 >= 0 && $0 <= bytes.count }), P < Int(Int32.max), I < Int(Int32.max) else {
+            throw bad("header", stored == actual ? "negative or impossible counts" : "checksum mismatch: the file is corrupted")
+        }
+        guard (0...Int(Int32.max)).contains(header.frameCount), d > 0 || P + I + Z == 0 else {
+            throw bad("header", stored == actual ? "invalid frameCount or featureDimension" : "checksum mismatch: the file is corrupted")
         }
         let expected = 16 + headerLength
             + P * (4 * 3 + 2 * d + 4 + 12 + 4 * 4 + 1) + header.freePatches * 4
@@ -113,7 +120,10 @@ extension TokenMemory {
             }
         }
         func vec3(_ count: Int) -> [Vec3] { let f = take(count * 3, Float.self); return (0..<count).map { Vec3(f[3 * $0], f[3 * $0 + 1], f[3 * $0 + 2]) } }
-        var m = try TokenMemory(configuration: header.configuration, featureDimension: d > 0 ? d : nil, merge: merge)
+        var m: TokenMemory
+        do { m = try TokenMemory(configuration: header.configuration, featureDimension: d > 0 ? d : nil, merge: merge) } catch {
+            throw bad("configuration", "\(error)")
+        }
         m.frameCount = header.frameCount
         m.px = take(P, Float.self); m.py = take(P, Float.self); m.pz = take(P, Float.self)
         m.pFeature = take(P * d, UInt16.self); m.pScale = take(P, Float.self); m.pDirection = vec3(P)
@@ -132,6 +142,7 @@ extension TokenMemory {
         m.zCell = (0..<Z).map { SIMD3<Int32>(cells[3 * $0], cells[3 * $0 + 1], cells[3 * $0 + 2]) }
         m.zCentre = vec3(Z); m.freeZones = take(header.freeZones, Int32.self)
         m.lastInsertedPatches = take(header.lastInserted, Int32.self)
+        guard m.lastInsertedPatches.allSatisfy({ $0 >= 0 && Int($0) < P }) else { throw bad("lastInserted", "a patch id out of range") }
 
         // Rebuild members, the cell map and the counts, checking every reference on the way.
         /// Lists of members per container from each member's (container, index); nil container = not a member.

@@ -36,7 +36,8 @@ public struct TokenMemoryConfiguration: Codable, Equatable, Sendable {
             guard v.isFinite, v > 0 else { throw VLNError.invalidValue(field: name, reason: "must be positive and finite, got \(v)") }
         }
         try positive(deletionRange, "deletionRange"); try positive(maxLiftDepth, "maxLiftDepth")
-        try positive(zoneSize, "zoneSize"); try positive(instanceTokenRadius, "instanceTokenRadius")
+        try positive(instanceTokenRadius, "instanceTokenRadius")
+        guard zoneSize.isFinite, zoneSize >= 0.01 else { throw VLNError.invalidValue(field: "zoneSize", reason: "must be at least 0.01 m, got \(zoneSize)") }
         try positive(zoneTokenRadius, "zoneTokenRadius")
         guard occlusionTolerance.isFinite, occlusionTolerance >= 0 else {
             throw VLNError.invalidValue(field: "occlusionTolerance", reason: "must be ≥ 0, got \(occlusionTolerance)")

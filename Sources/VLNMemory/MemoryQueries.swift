@@ -253,13 +253,22 @@ extension TokenMemory {
                 continue
             }
             patches += 1
+            if !(px[i].isFinite && py[i].isFinite && pz[i].isFinite) { fail("live patch \(i) has a non-finite position") }
             guard inst >= 0 else { continue }
             guard inst < iAlive.count, iAlive[inst] else { fail("patch \(i) references dead instance \(inst)"); continue }
             let at = Int(pMemberIndex[i])
             if at < 0 || at >= iMembers[inst].count || iMembers[inst][at] != Int32(i) { fail("patch \(i) is not at its place in instance \(inst)") }
         }
         if patches != livePatchCount { fail("\(patches) live patches, count says \(livePatchCount)") }
-        if Set(freePatches).count != freePatches.count || freePatches.count != pAlive.count - patches { fail("patch free list does not match the dead slots") }
+        func freeListMatches(_ free: [Int32], _ alive: [Bool]) -> Bool {
+            var seen = [Bool](repeating: false, count: alive.count)
+            for s in free {
+                guard s >= 0, Int(s) < alive.count, !alive[Int(s)], !seen[Int(s)] else { return false }
+                seen[Int(s)] = true
+            }
+            return free.count == alive.filter { !$0 }.count
+        }
+        if !freeListMatches(freePatches, pAlive) { fail("patch free list does not list exactly the dead slots") }
         var instances = 0
         for i in 0..<iAlive.count {
             guard iAlive[i] else {
@@ -268,6 +277,9 @@ extension TokenMemory {
                 continue
             }
             instances += 1
+            if !(all(iCentre[i] .== iCentre[i]) && iCentre[i].x.isFinite && iCentre[i].y.isFinite && iCentre[i].z.isFinite) {
+                fail("live instance \(i) has a non-finite centre"); continue
+            }
             let members = iMembers[i]
             if members.isEmpty { fail("live instance \(i) has no patches") }
             var sum = SIMD3<Double>.zero, lo = Vec3(repeating: .infinity), hi = Vec3(repeating: -.infinity)
@@ -291,7 +303,7 @@ extension TokenMemory {
             if at < 0 || at >= zMembers[z].count || zMembers[z][at] != Int32(i) { fail("instance \(i) is not at its place in zone \(z)") }
         }
         if instances != liveInstanceCount { fail("\(instances) live instances, count says \(liveInstanceCount)") }
-        if freeInstances.count != iAlive.count - instances { fail("instance free list does not match the dead slots") }
+        if !freeListMatches(freeInstances, iAlive) { fail("instance free list does not list exactly the dead slots") }
         var zones = 0
         for z in 0..<zAlive.count {
             guard zAlive[z] else {
@@ -300,11 +312,12 @@ extension TokenMemory {
             }
             zones += 1
             if zMembers[z].isEmpty { fail("live zone \(z) has no instances") }
+            if !(zCentre[z].x.isFinite && zCentre[z].y.isFinite && zCentre[z].z.isFinite) { fail("live zone \(z) has a non-finite centre") }
             if zoneOfCell[zCell[z]] != Int32(z) { fail("zone \(z) is not the zone of its cell") }
             for inst in zMembers[z] where !iAlive[Int(inst)] || iZone[Int(inst)] != Int32(z) { fail("zone \(z) lists instance \(inst), which is not its own") }
         }
         if zones != liveZoneCount || zoneOfCell.count != zones { fail("\(zones) live zones, count says \(liveZoneCount), cell map \(zoneOfCell.count)") }
-        if freeZones.count != zAlive.count - zones { fail("zone free list does not match the dead slots") }
+        if !freeListMatches(freeZones, zAlive) { fail("zone free list does not list exactly the dead slots") }
         return v
     }
 }

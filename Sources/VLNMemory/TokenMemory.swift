@@ -16,8 +16,8 @@ import VLNCore
 /// and deterministic: the same frames give the same memory, bit for bit.
 ///
 /// Storage: patch positions and scales fp32, features **fp16** (IEEE binary16, round to nearest even; cosine to
-/// the fp32 feature ≥ 0.9999 for unit-scale features), instance and zone features fp32. Memory per stored patch:
-/// `bytesPerPatch` (2·D + 40 bytes; 808 at D = 384).
+/// the fp32 feature ≥ 0.9999 for unit-scale features), instance features fp32 (with exact fp64 sums), zone features
+/// computed when asked for. Memory per stored patch: `bytesPerPatch` (2·D + 53 bytes; 821 at D = 384).
 ///
 /// Departures from the official code, and why:
 /// - depth is read at the pixel holding the block centre, and the patch lies on the centre's ray (the official code
@@ -92,9 +92,13 @@ public struct TokenMemory: Sendable {
         self.merge = merge ?? GeometricInstanceMerge(minimumCosine: configuration.mergeCosine)
     }
 
-    /// Bytes of storage per stored patch: position 12, fp16 feature 2·D, scale 4, direction 12, step and frame 8,
-    /// instance and member index 8, alive flag 1 (rounded: 2·D + 45; the free-slot stack adds 4 per free slot).
-    public var bytesPerPatch: Int { 2 * featureDimension + 45 }
+    /// Bytes of storage per stored patch: position 12, fp16 feature 2·D, scale 4, direction 16 (a SIMD3's stride),
+    /// step and frame 8, instance and member index 8, alive flag 1, its entry in its instance's member list 4:
+    /// 2·D + 53 (the free-slot stack adds 4 per free slot; instances and zones are counted apart).
+    public var bytesPerPatch: Int {
+        2 * featureDimension + 3 * MemoryLayout<Float>.size + MemoryLayout<Float>.size + MemoryLayout<Vec3>.stride
+            + 4 * MemoryLayout<Int32>.size + MemoryLayout<Bool>.size + MemoryLayout<Int32>.size
+    }
 
     /// Storage slots (live and free) of each layer.
     public var patchSlots: Int { px.count }
@@ -106,8 +110,9 @@ public struct TokenMemory: Sendable {
     /// Inserts one frame: the dynamic update (deletion test, cascade), then the lift, the instance merge and the
     /// zone refresh (paper §3.2, "dynamic layer-wise update").
     ///
-    /// Skipped with a warning in the report (the memory is unchanged apart from the frame count): a frame whose
-    /// depth is invalid everywhere.
+    /// Skipped with a warning in the report: a frame whose depth is invalid everywhere (the memory is unchanged apart
+    /// from the frame count, an empty `lastInsertedPatches`, and the feature dimension if this was the first frame).
+    /// Patches that would land more than 10⁶ m from the origin (absurd intrinsics) are not lifted, with a warning.
     /// - Throws: `VLNError.invalidValue` naming `frame.name` for a pose or intrinsics that are not finite (or a
     ///   camera more than 10⁶ m from the origin), a feature
     ///   map whose grid is larger than the depth image or empty, features of the wrong dimension, segments of
@@ -127,13 +132,16 @@ public struct TokenMemory: Sendable {
             fillCounts(&report)
             return report
         }
-        var clock = Clock()
+        var clock = Stopwatch()
         let deleted = deletionTest(frame)
         report.timing.deleteTest = clock.lap()
         var touched = Touched()
         report.instancesRemoved = cascade(deleted, touched: &touched)
         report.timing.cascade = clock.lap()
-        let lifted = lift(frame)
+        let (lifted, farAway) = lift(frame)
+        if farAway > 0 {
+            report.warnings.append("\(frame.name): \(farAway) patches lie more than \(Int(Self.maximumCoordinate)) m from the origin (check the intrinsics and pose); not lifted")
+        }
         report.timing.lift = clock.lap()
         (report.instancesCreated, report.segmentsMerged) = insertLifted(lifted, frame: frame, touched: &touched)
         report.zonesRemoved = refreshZones(touched)
@@ -162,10 +170,24 @@ public struct TokenMemory: Sendable {
         guard (0..<3).allSatisfy({ abs(t.translation[$0]) <= 1e6 }) else {
             throw VLNError.invalidValue(field: "\(n): worldFromCamera", reason: "camera more than 1,000 km from the origin (\(t.translation))")
         }
-        guard abs(t.rotation.determinant - 1) < 1e-3 else {
-            throw VLNError.invalidValue(field: "\(n): worldFromCamera", reason: "rotation is not a rotation (determinant \(t.rotation.determinant))")
+        let rtr = t.rotation.transpose * t.rotation
+        let identity: [Vec3] = [Vec3(1, 0, 0), Vec3(0, 1, 0), Vec3(0, 0, 1)], columns: [Vec3] = [rtr.c0, rtr.c1, rtr.c2]
+        var orthonormal = true
+        for (a, b) in zip(columns, identity) { let e = a - b; orthonormal = orthonormal && max(e.x.magnitude, e.y.magnitude, e.z.magnitude) < 1e-3 }
+        guard orthonormal, abs(t.rotation.determinant - 1) < 1e-3 else {
+            throw VLNError.invalidValue(field: "\(n): worldFromCamera", reason: "rotation is not a rotation (RᵀR ≠ I or det R ≠ 1)")
+        }
+        guard frame.depth.pixels.count == frame.depth.width * frame.depth.height else {
+            throw VLNError.invalidValue(field: "\(n): depth", reason: "\(frame.depth.pixels.count) values for \(frame.depth.width)×\(frame.depth.height)")
         }
         let f = frame.features
+        guard f.values.count == f.patchesHigh * f.patchesWide * f.channels else {
+            throw VLNError.invalidValue(field: "\(n): features", reason: "\(f.values.count) values for \(f.patchesHigh)×\(f.patchesWide)×\(f.channels)")
+        }
+        // fp16 storage: a NaN, an infinity or a value beyond binary16's range (65504) would poison the exact sums.
+        guard !f.values.contains(where: { !(abs($0) <= 65504) }) else {
+            throw VLNError.invalidValue(field: "\(n): features", reason: "a value is NaN, infinite or beyond ±65504 (fp16 storage)")
+        }
         guard f.patchesHigh > 0, f.patchesWide > 0, f.channels > 0 else {
             throw VLNError.invalidValue(field: "\(n): features", reason: "empty feature map \(f.patchesHigh)×\(f.patchesWide)×\(f.channels)")
         }
@@ -175,7 +197,7 @@ public struct TokenMemory: Sendable {
         guard featureDimension == 0 || f.channels == featureDimension else {
             throw VLNError.invalidValue(field: "\(n): features", reason: "\(f.channels) channels, the memory holds \(featureDimension)")
         }
-        if let s = frame.segments, s.width != frame.depth.width || s.height != frame.depth.height {
+        if let s = frame.segments, s.width != frame.depth.width || s.height != frame.depth.height || s.pixels.count != s.width * s.height {
             throw VLNError.invalidValue(field: "\(n): segments", reason: "\(s.width)×\(s.height), depth is \(frame.depth.width)×\(frame.depth.height)")
         }
         guard frame.step >= 0, frame.step <= Int(Int32.max) else { throw VLNError.invalidValue(field: "\(n): step", reason: "must be in 0…2³¹−1, got \(frame.step)") }
@@ -327,10 +349,10 @@ public struct TokenMemory: Sendable {
     /// by `worldFromCamera`. Its metric scale is the block's width at depth d, `d · (W/G_w) / fx`
     /// (= `d·tan(hfov/2)·2/G` for a symmetric camera, as the paper); its viewing direction is the world-frame unit
     /// vector from the camera centre to it. Invalid depth, or depth beyond `maxLiftDepth`, lifts nothing.
-    func lift(_ frame: MemoryFrame) -> [LiftedPatch] {
+    func lift(_ frame: MemoryFrame) -> (patches: [LiftedPatch], farAway: Int) {
         let f = frame.features, k = frame.intrinsics, w = frame.depth.width, h = frame.depth.height
         let pose = frame.worldFromCamera
-        var out: [LiftedPatch] = []
+        var out: [LiftedPatch] = [], farAway = 0
         out.reserveCapacity(f.patchesHigh * f.patchesWide)
         for r in 0..<f.patchesHigh {
             let yPixel = ((2 * r + 1) * h) / (2 * f.patchesHigh)
@@ -341,14 +363,21 @@ public struct TokenMemory: Sendable {
                 guard d > 0, d.isFinite, d <= configuration.maxLiftDepth else { continue }
                 let xCentre = Self.insidePixel(Float((2 * c + 1) * w) / Float(2 * f.patchesWide))
                 let ray = k.cameraRay(x: xCentre, y: yCentre)
-                let direction = pose.applyToDirection(ray)
-                out.append(LiftedPatch(position: pose.apply(d * ray), direction: direction / length(direction),
+                let direction = pose.applyToDirection(ray), position = pose.apply(d * ray)
+                guard all(position .<= Vec3(repeating: Self.maximumCoordinate)), all(position .>= Vec3(repeating: -Self.maximumCoordinate)) else {
+                    farAway += 1; continue
+                }
+                out.append(LiftedPatch(position: position, direction: direction / length(direction),
                                        scale: d * (Float(w) / Float(f.patchesWide)) / k.fx, row: r, column: c,
                                        segment: frame.segments?[xPixel, yPixel] ?? 0))
             }
         }
-        return out
+        return (out, farAway)
     }
+
+    /// Lifted patches must lie within this many metres of the origin on every axis (a bad intrinsic, e.g. fx = 10⁻⁹,
+    /// would throw them to astronomical coordinates).
+    static let maximumCoordinate: Float = 1e6
 
     /// A block-centre coordinate moved at most 1/64 pixel into the pixel that holds it: when the centre falls on a
     /// pixel edge (e.g. every row of a 24-row grid on 480 rows, or 16×16 on 256), the lifted point would project
@@ -499,9 +528,10 @@ public struct TokenMemory: Sendable {
         }
         for i in extra where iAlive[Int(i)] { consider(Int(i)) }
         let grid = grid ?? ZoneGrid(zoneOfCell)
+        guard grid.usable else { return nearestInstancesByScan(to: point, count: count) }
         let lo = grid.lower, hi = grid.upper
         let c = zoneCell(of: point)
-        let reach = grid.isEmpty ? -1 : (0..<3).map { max(Int(c[$0]) - Int(lo[$0]), Int(hi[$0]) - Int(c[$0])) }.max()!
+        let reach = (0..<3).map { max(Int(c[$0]) - Int(lo[$0]), Int(hi[$0]) - Int(c[$0])) }.max()!
         var r = 0
         while r <= reach {
             let x0 = max(-r, Int(lo.x) - Int(c.x)), x1 = min(r, Int(hi.x) - Int(c.x))
@@ -570,9 +600,15 @@ public struct TokenMemory: Sendable {
     // MARK: - Zones
 
     /// The zone cell of a point: `⌊p / zoneSize⌋` per axis.
+    /// Never traps: a coordinate that is not finite, or beyond ±10⁹ cells, is clamped (lifted points and poses are
+    /// bounded far inside that range).
     public func zoneCell(of p: Vec3) -> SIMD3<Int32> {
         let s = configuration.zoneSize
-        return SIMD3<Int32>(Int32((p.x / s).rounded(.down)), Int32((p.y / s).rounded(.down)), Int32((p.z / s).rounded(.down)))
+        func cell(_ v: Float) -> Int32 {
+            let c = (v / s).rounded(.down)
+            return c.isNaN ? 0 : Int32(min(max(c, -1e9), 1e9))
+        }
+        return SIMD3<Int32>(cell(p.x), cell(p.y), cell(p.z))
     }
 
     /// Moves each touched live instance to the zone of its current centre, then recomputes every zone whose
@@ -639,15 +675,20 @@ public struct TokenMemory: Sendable {
 struct ZoneGrid {
     let lower: SIMD3<Int32>, upper: SIMD3<Int32>
     private let size: SIMD3<Int>, zones: [Int32]
-    var isEmpty: Bool { zones.isEmpty }
+
+    /// False when the zones are too spread out for a dense box (more than 64 cells per zone and 4,096 in all):
+    /// the search then scans the instances instead.
+    let usable: Bool
 
     init(_ zoneOfCell: [SIMD3<Int32>: Int32]) {
         var lo = SIMD3<Int32>(repeating: .max), hi = SIMD3<Int32>(repeating: .min)
         for cell in zoneOfCell.keys { lo = pointwiseMin(lo, cell); hi = pointwiseMax(hi, cell) }
         lower = lo; upper = hi
-        guard !zoneOfCell.isEmpty else { size = .zero; zones = []; return }
         let n = SIMD3<Int>(Int(hi.x) - Int(lo.x) + 1, Int(hi.y) - Int(lo.y) + 1, Int(hi.z) - Int(lo.z) + 1)
-        size = n
+        guard !zoneOfCell.isEmpty, n.x * n.y * n.z <= max(4096, 64 * zoneOfCell.count) else {
+            size = .zero; zones = []; usable = false; return
+        }
+        size = n; usable = true
         var z = [Int32](repeating: -1, count: n.x * n.y * n.z)
         for (cell, id) in zoneOfCell {
             z[((Int(cell.z) - Int(lo.z)) * n.y + Int(cell.y) - Int(lo.y)) * n.x + Int(cell.x) - Int(lo.x)] = id
@@ -661,15 +702,6 @@ struct ZoneGrid {
     }
 }
 
-/// Wall-clock laps in milliseconds.
-struct Clock {
-    private var last = DispatchTime.now().uptimeNanoseconds
-    mutating func lap() -> Double {
-        let now = DispatchTime.now().uptimeNanoseconds
-        defer { last = now }
-        return Double(now - last) / 1e6
-    }
-}
 
 // MARK: - Benchmark support
 

@@ -104,8 +104,20 @@ struct MapBuildCommand: ParsableCommand {
             let built = isDirectory.boolValue ? try buildFromRGBD() : try buildFromEpisode()
             let folder = try OutputFolder(destination: out)
             try built.builder.write(to: folder, title: built.title, source: source, segments: built.segments, worldFrame: built.worldFrame)
-            if let trace { try writeAtomically(Data(built.builder.trace.utf8), to: trace) }
-            try folder.commit()
+            // The trace goes next to its destination first and is renamed only once the folder is committed, so a
+            // failure leaves neither.
+            let stagedTrace = trace.map { $0 + ".partial-\(ProcessInfo.processInfo.processIdentifier)" }
+            if let stagedTrace { try writeAtomically(Data(built.builder.trace.utf8), to: stagedTrace) }
+            do { try folder.commit() } catch {
+                if let stagedTrace { try? FileManager.default.removeItem(atPath: stagedTrace) }
+                throw error
+            }
+            if let trace, let stagedTrace {
+                _ = try? FileManager.default.removeItem(atPath: trace)
+                do { try FileManager.default.moveItem(atPath: stagedTrace, toPath: trace) } catch {
+                    throw VLNError.io(path: trace, reason: "cannot write the trace: \(error.localizedDescription)")
+                }
+            }
             print(built.title + ": " + built.builder.summary)
             print(String(format: "  %.1f s in all; world frame: %@", Date().timeIntervalSince(start), built.worldFrame))
             print("wrote \(out)/memory.vlnmem, labels.json, patches.png, instances.png, zones.png" + (trace.map { "; trace \($0)" } ?? ""))
@@ -151,7 +163,7 @@ struct MapBuildCommand: ParsableCommand {
                                                imageWidth: k.width, imageHeight: k.height, models: models)
         let builder = try MemoryBuilder(encoder: encoder)
         let observations = episode.actions.count + 1
-        let planned = min(frames ?? .max, (observations + stride - 1) / stride)
+        let planned = min(frames ?? .max, (observations - 1) / stride + 1)
         let progress = ProgressBar(total: planned, label: "map")
         var index = 0
         do {

@@ -127,13 +127,3 @@ final class MemoryBuilder {
                       totals.encode / Double(n), totals.segment / Double(n), totals.update / Double(n))
     }
 }
-
-/// Wall-clock laps in milliseconds.
-struct Stopwatch {
-    private var last = DispatchTime.now().uptimeNanoseconds
-    mutating func lap() -> Double {
-        let now = DispatchTime.now().uptimeNanoseconds
-        defer { last = now }
-        return Double(now - last) / 1e6
-    }
-}

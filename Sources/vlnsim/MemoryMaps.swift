@@ -44,7 +44,8 @@ struct MemoryMaps {
         lo -= 0.4; hi += 0.4
         lower = lo; upper = hi
         let longer = max(hi.x - lo.x, hi.y - lo.y)
-        pixelsPerMetre = min(400, max(20, 760 / longer))
+        // At least 20 px/m, but no picture side above 4,000 px (a recording with a pose hundreds of metres off).
+        pixelsPerMetre = min(min(400, max(20, 760 / longer)), 4000 / longer)
         let mapW = Int(((hi.x - lo.x) * pixelsPerMetre).rounded(.up)), mapH = Int(((hi.y - lo.y) * pixelsPerMetre).rounded(.up))
         width = max(mapW + 2 * margin, 600)
         height = mapH + 2 * margin + header + footer

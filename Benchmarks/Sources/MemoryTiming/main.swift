@@ -110,6 +110,14 @@ for rep in 0...reps {
         m.makeStorageUnique()
         if warm { sink += m.touchStorage() }
         let report = try m.insert(frame)
+        // The benchmark checks its own output: the update deleted and inserted patches and left a consistent memory.
+        if rep == 0 && !warm {
+            let violations = m.invariantViolations()
+            guard report.deleted > 0, report.inserted == grid * grid, violations.isEmpty else {
+                FileHandle.standardError.write("MemoryTiming: bad update (deleted \(report.deleted), inserted \(report.inserted)): \(violations)\n".data(using: .utf8)!)
+                exit(1)
+            }
+        }
         if rep > 0 { if warm { warmRows.append(report.timing) } else { rows.append(report.timing) } }
         last = report
     }

@@ -1,6 +1,7 @@
 // Half-precision conversion and accumulation for the token memory's fp16 patch features.
 // Uses F16C + AVX2 when the CPU has them (every AVX2 CPU vlnsim runs on) and VLNSIM_SIMD is not "baseline", else a
-// portable path that gives the same bits (IEEE 754 round to nearest even, subnormals and infinities kept; the deletion
+// portable path that gives the same bits (IEEE 754 round to nearest even, subnormals and infinities kept; only a
+// signalling-NaN half converts to a quiet NaN with F16C and keeps its payload bits without; the deletion
 // test with the same operations in the same order).
 #ifndef VLN_MEMORY_KERNELS_H
 #define VLN_MEMORY_KERNELS_H
@@ -11,7 +12,7 @@
 void vln_f32_to_f16(const float *src, uint16_t *dst, size_t n);
 /// dst[i] = float(src[i]) (exact).
 void vln_f16_to_f32(const uint16_t *src, float *dst, size_t n);
-/// acc[i] += sign * double(src[i]) (exact for binary16 inputs while |acc| < 2^36).
+/// acc[i] += sign * double(src[i]) (exact for binary16 inputs, which lie on a 2^-24 grid, while |acc| < 2^29).
 void vln_f16_accumulate(const uint16_t *src, double *acc, size_t n, double sign);
 
 
