@@ -427,6 +427,10 @@ public struct TokenMemory: Sendable {
             let (summary, positionSum, featureSum) = segmentSummary(members)
             let candidates = nearestInstances(to: summary.centre, count: configuration.mergeNeighbours,
                                               alsoChecking: touched.unfiled, grid: grid)
+            if Self.checksNearestSearch,
+               nearestInstancesByScan(to: summary.centre, count: configuration.mergeNeighbours).map(\.id) != candidates.map(\.id) {
+                Self.nearestSearchMismatches += 1
+            }
             let picks = merge.choose(segment: summary, candidates: candidates)
             precondition(picks.allSatisfy(candidates.indices.contains), "InstanceMerge returned \(picks) for \(candidates.count) candidates")
             let chosen = Set(picks.map { Int(candidates[$0].id) }).sorted()
@@ -761,6 +765,11 @@ extension TokenMemory {
 }
 
 extension TokenMemory {
+    /// When set (tests), every nearest-instance search during an update is compared with a full scan, and
+    /// `nearestSearchMismatches` counts the differences. Not thread-safe: for single-threaded tests only.
+    @_spi(Benchmarks) nonisolated(unsafe) public static var checksNearestSearch = false
+    @_spi(Benchmarks) nonisolated(unsafe) public static var nearestSearchMismatches = 0
+
     /// The k nearest live instances by the zone-grid search and by a full scan (ids, nearest first): equal.
     @_spi(Benchmarks)
     public func nearestInstanceIDs(to point: Vec3, count: Int) -> (grid: [Int32], scan: [Int32]) {

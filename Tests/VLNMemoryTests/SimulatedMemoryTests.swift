@@ -173,8 +173,14 @@ extension SimulatedMemoryTests {
 
     /// Dynamic scenes: an object moved, one removed and one added during an episode. Once the agent looks at the old
     /// places again (a full turn from the pose that saw each object best), no live instance of the category is
-    /// within 0.5 m of an old place and one is near each new place. The invariants hold after every step.
+    /// within 0.5 m of an old place and one is near each new place. The invariants hold after every step, and the
+    /// nearest-instance search through the zone grid equals a full scan at every merge.
     func testMovedRemovedAndAddedObjectsAreFollowed() throws {
+        // Every nearest-instance search in the middle of an update is also checked against a full scan.
+        TokenMemory.checksNearestSearch = true
+        TokenMemory.nearestSearchMismatches = 0
+        defer { TokenMemory.checksNearestSearch = false }
+        defer { XCTAssertEqual(TokenMemory.nearestSearchMismatches, 0, "zone-grid search ≠ scan during updates") }
         var s = try setup(seed: 17)
         var m = try TokenMemory()
         func check(_ memory: TokenMemory) { XCTAssertEqual(memory.invariantViolations(), [], "step \(memory.frameCount)") }
