@@ -16,7 +16,10 @@
 //   VLNEncoders (tensors, safetensors, MiniLM text encoder, MobileNetV2 image encoder) ← VLNCore, VLNImage, CBLAS, CEncoderKernels
 //   CZlib (zlib via pkg-config), CMemoryKernels (C: fp16 conversion, F16C when present)
 //   VLNMemory (Dynam3D patch/instance/zone token memory)            ← VLNCore, CMemoryKernels, CZlib
-//   vlnsim (CLI; memory maps, Observation/RGBDFrame → MemoryFrame glue) ← VLNSim, VLNDraw, VLNNavigation, VLNEncoders, VLNMemory
+//   VLNMeasures (VLN-CE measures: NE, SR, OSR, SPL, nDTW, SDTW, TL; distance injected) ← VLNCore
+//   VLNEpisodes (VLN-CE episode and ground-truth files, .json/.json.gz)                 ← VLNCore, CZlib
+//   vlnsim (CLI; memory maps, Observation/RGBDFrame → MemoryFrame glue) ← VLNSim, VLNDraw, VLNNavigation, VLNEncoders, VLNMemory,
+//     VLNMeasures, VLNEpisodes
 import PackageDescription
 
 let package = Package(
@@ -49,6 +52,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CMemoryKernels"),
         .target(name: "VLNMemory", dependencies: ["VLNCore", "CMemoryKernels", "CZlib"]),
+        .target(name: "VLNMeasures", dependencies: ["VLNCore"]),
         .executableTarget(name: "vlnsim", dependencies: [
             "VLNSim", "VLNDraw", "VLNMemory", "VLNScene", "VLNNavigation", "VLNImage", "VLNCore", "VLNRGBD", "VLNEncoders", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -64,6 +68,8 @@ let package = Package(
         .testTarget(name: "VLNSimTests", dependencies: ["VLNSim", "VLNRGBD", "VLNTestSupport"]),
         .testTarget(name: "VLNEncodersTests", dependencies: ["VLNEncoders", "VLNTestSupport"]),
         .testTarget(name: "VLNMemoryTests", dependencies: ["VLNMemory", "VLNSim", "VLNRGBD", "VLNEncoders", "VLNTestSupport"]),
+        .testTarget(name: "VLNMeasuresTests", dependencies: ["VLNMeasures", "VLNTestSupport"], exclude: ["Fixtures/make_fastdtw_fixture.py"],
+                    resources: [.copy("Fixtures/fastdtw_reference.json")]),
         .testTarget(name: "CLITests", dependencies: ["vlnsim", "VLNMemory", "VLNImage", "VLNTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -3,6 +3,9 @@
 // statistics — random segment sizes of mean 60, instances tiling the surfaces, 1 cm off them — with vlnsim's own
 // random numbers, so not the same patches), timed by phase beside the anchor by ../scripts/bench-memory.sh.
 //   swift run -c release --scratch-path ../.build-bench MemoryTiming [--patches 100000] [--grid 24] [--dim 384] [--reps 30]
+//       [--lift-depth 10] [--profile N]
+// --lift-depth: the deepest lifted patch (default 10 m, as the official code; vlnsim's default is 3 m); --profile N:
+// N updates of one memory from two poses in turn, no copies, for a profiler (prints the mean time per update).
 // stdout: one JSON object (median and min per phase over the repetitions, each from the same restored state; the
 // restore is not timed), like the anchor's.
 import Foundation
@@ -54,7 +57,7 @@ for i in 0..<features.count { features[i] = rng.uniform(-1.7, 1.7) }
 
 // The memory: the anchor's deletion constants; lifting every valid depth (≤ 10 m) as the official code does.
 var configuration = TokenMemoryConfiguration()
-configuration.maxLiftDepth = 10
+configuration.maxLiftDepth = Float(option("--lift-depth", 10))
 var base = try TokenMemory(configuration: configuration, featureDimension: dim)
 base.storeSegments(positions: positions, features: features, segmentSizes: sizes)
 
