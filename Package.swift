@@ -68,8 +68,8 @@ let package = Package(
         .testTarget(name: "VLNSimTests", dependencies: ["VLNSim", "VLNRGBD", "VLNTestSupport"]),
         .testTarget(name: "VLNEncodersTests", dependencies: ["VLNEncoders", "VLNTestSupport"]),
         .testTarget(name: "VLNMemoryTests", dependencies: ["VLNMemory", "VLNSim", "VLNRGBD", "VLNEncoders", "VLNTestSupport"]),
-        .testTarget(name: "VLNMeasuresTests", dependencies: ["VLNMeasures", "VLNTestSupport"], exclude: ["Fixtures/make_fastdtw_fixture.py"],
-                    resources: [.copy("Fixtures/fastdtw_reference.json")]),
+        // Fixtures/ (read through `packageRoot`): fastdtw_reference.json and the script that made it with the PyPI package.
+        .testTarget(name: "VLNMeasuresTests", dependencies: ["VLNMeasures", "VLNCore", "VLNTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["vlnsim", "VLNMemory", "VLNImage", "VLNTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -113,10 +113,11 @@ public struct TokenMemory: Sendable {
     /// Skipped with a warning in the report: a frame whose depth is invalid everywhere (the memory is unchanged apart
     /// from the frame count, an empty `lastInsertedPatches`, and the feature dimension if this was the first frame).
     /// Patches that would land more than 10⁶ m from the origin (absurd intrinsics) are not lifted, with a warning.
-    /// - Throws: `VLNError.invalidValue` naming `frame.name` for a pose or intrinsics that are not finite (or a
-    ///   camera more than 10⁶ m from the origin), a feature
-    ///   map whose grid is larger than the depth image or empty, features of the wrong dimension, segments of
-    ///   another size than the depth, or a negative step. The memory is left unchanged.
+    /// - Throws: `VLNError.invalidValue` naming `frame.name` and the field, the memory left unchanged, for: invalid
+    ///   intrinsics; a pose that is not finite, not a rotation, or more than 10⁶ m from the origin; a depth image or
+    ///   segment image of another size; a feature map that is empty, finer than the image, of another channel count
+    ///   than the memory's, with a wrong number of values, or with a NaN, infinite or beyond-fp16 value; a negative
+    ///   step.
     @discardableResult
     public mutating func insert(_ frame: MemoryFrame) throws -> MemoryUpdateReport {
         try validate(frame)

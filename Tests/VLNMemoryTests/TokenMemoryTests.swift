@@ -49,6 +49,15 @@ final class TokenMemoryTests: XCTestCase {
         let f = try XCTUnwrap(m.patchFeature(ids[5]))
         let original = randomFeatures(high: 24, wide: 24, channels: 8, seed: 1)[5, 0]
         for (a, b) in zip(f, original) { XCTAssertEqual(a, Float(Float16(b))) }
+        // …so a unit feature keeps its direction: cosine ≥ 0.9999 for every patch (binary16 has 11 significant bits).
+        let map = randomFeatures(high: 24, wide: 24, channels: 8, seed: 1)
+        for (n, id) in ids.enumerated() {
+            let stored = try XCTUnwrap(m.patchFeature(id)), fp32 = Array(map[n % 24, n / 24])
+            var dotProduct: Float = 0, norm: Float = 0
+            for (a, b) in zip(stored, fp32) { dotProduct += a * b; norm += a * a }
+            let cosine = dotProduct / norm.squareRoot()       // the fp32 feature has unit length
+            XCTAssertGreaterThanOrEqual(cosine, 0.9999)
+        }
     }
 
     /// Depth is read at the pixel holding the block centre, ⌊(c + ½)·W/G⌋: a depth image whose value encodes the
