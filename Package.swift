@@ -53,8 +53,10 @@ let package = Package(
         .target(name: "CMemoryKernels"),
         .target(name: "VLNMemory", dependencies: ["VLNCore", "CMemoryKernels", "CZlib"]),
         .target(name: "VLNMeasures", dependencies: ["VLNCore"]),
+        .target(name: "VLNEpisodes", dependencies: ["VLNCore", "CZlib"]),
         .executableTarget(name: "vlnsim", dependencies: [
-            "VLNSim", "VLNDraw", "VLNMemory", "VLNScene", "VLNNavigation", "VLNImage", "VLNCore", "VLNRGBD", "VLNEncoders", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VLNSim", "VLNDraw", "VLNMemory", "VLNScene", "VLNNavigation", "VLNImage", "VLNCore", "VLNRGBD", "VLNEncoders", "VLNMeasures", "VLNEpisodes",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test data location and temporary folders, shared by the test targets.
         .target(name: "VLNTestSupport", dependencies: ["VLNCore"], path: "Sources/VLNTestSupport"),
@@ -70,6 +72,7 @@ let package = Package(
         .testTarget(name: "VLNMemoryTests", dependencies: ["VLNMemory", "VLNSim", "VLNRGBD", "VLNEncoders", "VLNTestSupport"]),
         // Fixtures/ (read through `packageRoot`): fastdtw_reference.json and the script that made it with the PyPI package.
         .testTarget(name: "VLNMeasuresTests", dependencies: ["VLNMeasures", "VLNCore", "VLNTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "VLNEpisodesTests", dependencies: ["VLNEpisodes", "VLNCore", "VLNTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["vlnsim", "VLNMemory", "VLNImage", "VLNTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

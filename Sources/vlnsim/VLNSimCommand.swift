@@ -16,7 +16,7 @@ struct VLNSimCommand: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [EpisodeCommand.self, RenderCommand.self, GenerateSceneCommand.self, SceneInfoCommand.self, ImageInfoCommand.self,
-                      EmbedCommand.self, ClassifyCommand.self, RGBDCommand.self, MapCommand.self]
+                      EmbedCommand.self, ClassifyCommand.self, RGBDCommand.self, MapCommand.self, BenchCommand.self]
     )
 }
 

@@ -85,6 +85,16 @@ def main():
     for k in range(10):
         pairs.append((f"uneven_lengths/{k}", noise_walk(rng, int(rng.integers(60, 200)), 0.5),
                       noise_walk(rng, int(rng.integers(5, 30)), 0.5)))
+    # Grid walks where the tie rule of `min` changes fastdtw's result (found by flipping the rule in a copy of the
+    # package: draws 5186, 8022 and 8751 of this generator differ).
+    tie_rng = np.random.default_rng(1)
+    moves = np.array([[1, 0, 0], [-1, 0, 0], [0, 0, 1], [0, 0, -1], [0, 0, 0]], float) * 0.5
+    for t in range(8752):
+        n, m = tie_rng.integers(4, 20, size=2)
+        p = np.cumsum(moves[tie_rng.integers(0, 5, n)], axis=0).tolist()
+        r = np.cumsum(moves[tie_rng.integers(0, 5, m)], axis=0).tolist()
+        if t in (5186, 8022, 8751):
+            pairs.append((f"tie_rule/{t}", p, r))
     for n, m in ((1, 1), (1, 5), (2, 7), (7, 2), (3, 3), (4, 3), (5, 6)):
         pairs.append((f"short/{n}x{m}", noise_walk(rng, n, 1.0), noise_walk(rng, m, 1.0)))
     cases = []
