@@ -34,6 +34,7 @@ public struct VLNCEGoal: Equatable, Sendable {
 /// One VLN-CE episode (habitat-lab `VLNEpisode`, VLN-CE habitat_extensions/task.py), with vlnsim's optional
 /// extensions `events` and `chain`.
 public struct VLNCEEpisode: Equatable, Sendable {
+    /// `episode_id` (an integer in R2R-CE, any string elsewhere).
     public var episodeID: EpisodeID
     /// `trajectory_id` (the R2R path id; several instructions share one), kept as read; optional.
     public var trajectoryID: JSONValue?
@@ -47,6 +48,7 @@ public struct VLNCEEpisode: Equatable, Sendable {
     public var geodesicDistance: Double
     /// Other keys of `info`, kept.
     public var infoExtra: [String: JSONValue] = [:]
+    /// `goals`: positions (world frame, metres) and radii (metres; VLN-CE scores success at 3.0 m whatever they say).
     public var goals: [VLNCEGoal]
     /// `reference_path`: the R2R waypoints lifted to the navmesh, world frame, metres.
     public var referencePath: [SIMD3<Double>]
@@ -66,12 +68,14 @@ public struct VLNCEEpisode: Equatable, Sendable {
 
 /// A VLN-CE episode file: `{"episodes": [...], "instruction_vocab": {...}}` (`.json` or `.json.gz`).
 public struct VLNCEDataset: Equatable, Sendable {
+    /// The episodes, in file order.
     public var episodes: [VLNCEEpisode]
     /// `instruction_vocab` (word_list, word2idx_dict, stoi, itos, num_vocab, UNK_INDEX, PAD_INDEX), kept as read.
     public var instructionVocab: JSONValue?
     /// Other top-level keys, kept.
     public var extra: [String: JSONValue] = [:]
 
+    /// A dataset of these episodes (the vocabulary and other keys are written as given).
     public init(episodes: [VLNCEEpisode], instructionVocab: JSONValue? = nil, extra: [String: JSONValue] = [:]) {
         self.episodes = episodes; self.instructionVocab = instructionVocab; self.extra = extra
     }

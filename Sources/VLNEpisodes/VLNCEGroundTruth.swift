@@ -17,8 +17,10 @@ public struct VLNCEGroundTruthPath: Equatable, Sendable {
 
 /// A VLN-CE ground-truth file, keyed by episode id (as text).
 public struct VLNCEGroundTruth: Equatable, Sendable {
+    /// Ground-truth paths by episode id, as text (`"1"`, not `1`: JSON object keys).
     public var paths: [String: VLNCEGroundTruthPath]
 
+    /// A ground-truth file of these paths.
     public init(paths: [String: VLNCEGroundTruthPath]) { self.paths = paths }
 
     /// Reads a `.json` or `.json.gz` ground-truth file.

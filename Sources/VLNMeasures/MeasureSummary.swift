@@ -13,20 +13,27 @@ public struct MeasureSummary: Sendable, Equatable {
     public var distanceToGoal: Double?
     /// Episodes with an infinite NE (left out of `distanceToGoal`).
     public var unreachableEpisodes: Int
+    /// SR: mean success (0…1).
     public var success: Double?
+    /// OSR: mean oracle success (0…1).
     public var oracleSuccess: Double?
     /// Mean oracle NE in metres over the episodes where it is finite.
     public var oracleNavigationError: Double?
     /// Episodes with an infinite oracle NE (left out of `oracleNavigationError`).
     public var oracleUnreachableEpisodes: Int
+    /// Mean SPL (0…1).
     public var spl: Double?
     /// Mean path length in metres.
     public var pathLength: Double?
+    /// Mean actions per episode, STOP included.
     public var steps: Double?
     /// Mean collided steps over the `collisionEpisodes` episodes that recorded them.
     public var collisions: Double?
+    /// Episodes whose trajectory recorded collisions.
     public var collisionEpisodes: Int
+    /// Mean nDTW and SDTW (0…1).
     public var ndtw: Double?
+    /// Mean SDTW (0…1).
     public var sdtw: Double?
 
     /// Summarises `measures` (see the type's comment for infinite NE and missing collisions).

@@ -10,6 +10,7 @@ public struct MeasureEpisode: Sendable {
     /// an episode's `reference_path` is the sparser R2R waypoint path.
     public var referencePath: [MeasurePoint]
 
+    /// From goal positions and the reference path (world frame, metres) and d0 (metres).
     public init(goals: [MeasurePoint], shortestPathLength: Double, referencePath: [MeasurePoint]) {
         self.goals = goals; self.shortestPathLength = shortestPathLength; self.referencePath = referencePath
     }
@@ -28,6 +29,7 @@ public struct AgentTrajectory: Sendable {
     /// the recorder did not say.
     public var collisions: Int?
 
+    /// From the positions (start first, metres), whether STOP was called, and optional step and collision counts.
     public init(positions: [MeasurePoint], stopCalled: Bool, steps: Int? = nil, collisions: Int? = nil) {
         self.positions = positions; self.stopCalled = stopCalled; self.steps = steps; self.collisions = collisions
     }
@@ -43,6 +45,7 @@ public struct MeasureSettings: Sendable {
     /// Distance from an agent position to a goal (geodesic in the simulator, euclidean without one).
     public var goalDistance: GoalDistance = .euclidean
 
+    /// VLN-CE's defaults: 3.0 m, exact DTW, euclidean goal distance.
     public init(successDistance: Double = 3.0, dtw: DTWMode = .exact, goalDistance: GoalDistance = .euclidean) {
         self.successDistance = successDistance; self.dtw = dtw; self.goalDistance = goalDistance
     }

@@ -47,8 +47,10 @@ public struct GeometricInstanceMerge: InstanceMerge {
     /// Lowest feature cosine for a merge.
     public var minimumCosine: Float
 
+    /// The rule with its one constant (`TokenMemoryConfiguration.mergeCosine`, 0.8 by default).
     public init(minimumCosine: Float = 0.8) { self.minimumCosine = minimumCosine }
 
+    /// Every candidate that passes both tests (see the type), in `candidates` order.
     public func choose(segment s: SegmentSummary, candidates: [InstanceCandidate]) -> [Int] {
         let pad = Vec3(repeating: s.meanScale)
         let sLo = s.lower - pad, sHi = s.upper + pad

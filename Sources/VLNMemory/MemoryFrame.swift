@@ -67,6 +67,7 @@ public struct MemoryFrame: Sendable {
     /// A name for warnings and errors (a file name or "frame 12").
     public var name: String
 
+    /// A frame; `name` defaults to "frame <step>". Sizes are checked by `TokenMemory.insert`.
     public init(depth: DepthImage, intrinsics: CameraIntrinsics, worldFromCamera: RigidTransform, features: FeatureMap,
                 segments: InstanceImage? = nil, step: Int, name: String? = nil) {
         self.depth = depth; self.intrinsics = intrinsics; self.worldFromCamera = worldFromCamera
@@ -97,6 +98,7 @@ public struct MemoryUpdateReport: Codable, Equatable, Sendable {
     /// Why part of the frame was skipped (e.g. every depth invalid); empty when nothing was.
     public var warnings: [String]
 
+    /// Equal counts and warnings; timings are ignored (they differ from run to run).
     public static func == (a: Self, b: Self) -> Bool {
         a.frame == b.frame && a.step == b.step && a.patchesBefore == b.patchesBefore && a.deleted == b.deleted
             && a.inserted == b.inserted && a.instancesRemoved == b.instancesRemoved && a.zonesRemoved == b.zonesRemoved

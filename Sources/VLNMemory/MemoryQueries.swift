@@ -4,7 +4,9 @@ import VLNCore
 
 /// A patch token: one lifted feature-map cell. World frame (Habitat: Y up), metres.
 public struct PatchToken: Codable, Equatable, Sendable {
+    /// Its id (storage slot; valid while it lives).
     public var id: Int32
+    /// Position of the patch (on the ray through its block centre), world frame, metres.
     public var position: Vec3
     /// Side of the patch at its depth, metres (`d · (W/G_w) / fx`).
     public var scale: Float
@@ -18,11 +20,13 @@ public struct PatchToken: Codable, Equatable, Sendable {
 
 /// An instance token. World frame, metres.
 public struct InstanceToken: Codable, Equatable, Sendable {
+    /// Its id (storage slot; valid while it lives).
     public var id: Int32
     /// Mean of its patch positions.
     public var centre: Vec3
     /// Box of its patch positions.
     public var lower: Vec3, upper: Vec3
+    /// Its live patches.
     public var patchCount: Int
     /// Steps it was first created at and last observed at (a segment merged into it).
     public var firstSeenStep: Int, lastSeenStep: Int
@@ -34,17 +38,20 @@ public struct InstanceToken: Codable, Equatable, Sendable {
 
 /// A zone token: one `zoneSize` cube of the fixed world grid holding live instances.
 public struct ZoneToken: Codable, Equatable, Sendable {
+    /// Its id (storage slot; valid while it lives).
     public var id: Int32
     /// Grid cell `⌊p / zoneSize⌋`.
     public var cell: SIMD3<Int32>
     /// Mean of its instances' centres, metres.
     public var centre: Vec3
+    /// Its instances, ascending ids.
     public var instances: [Int32]
 }
 
 /// Names for features: the best match of an instance feature against named embeddings in the same space
 /// (the scene's categories embedded by the text encoder, or ImageNet's class names).
 public struct LabelVocabulary: Sendable {
+    /// The names, in the order given.
     public let names: [String]
     /// L2-normalised embeddings, one per name.
     public let embeddings: [[Float]]
@@ -73,7 +80,9 @@ public struct LabelVocabulary: Sendable {
 
 /// Where an instance is, seen from an agent.
 public struct InstanceLocalisation: Codable, Equatable, Sendable {
+    /// The instance.
     public var instance: InstanceToken
+    /// Its best label in the vocabulary given, if any.
     public var label: String?
     /// Euclidean distance from the agent position to the instance centre, metres.
     public var distance: Float
@@ -85,8 +94,11 @@ public struct InstanceLocalisation: Codable, Equatable, Sendable {
 /// An agent pose for queries: position (metres, world frame) and heading (radians; Habitat: 0 faces −Z,
 /// positive turns left, i.e. counter-clockwise about +Y).
 public struct AgentPose: Codable, Equatable, Sendable {
+    /// Agent base position, world frame, metres.
     public var position: Vec3
+    /// Heading, radians (0 faces −Z, positive turns left).
     public var heading: Float
+    /// A pose from position (metres) and heading (radians).
     public init(position: Vec3, heading: Float) { self.position = position; self.heading = heading }
 
     /// A world point in the agent frame: x right, y up, −z forward (Habitat's agent frame), metres.
@@ -99,22 +111,29 @@ public struct AgentPose: Codable, Equatable, Sendable {
 /// `instanceTokenRadius` and the zones within `zoneTokenRadius` of the agent, positions in the agent frame.
 /// Features are left out of the JSON (they are large); `TokenMemory.*Feature(_:)` gives them by id.
 public struct VLMTokenSet: Codable, Sendable {
+    /// One token: id, agent-frame position, distance and label.
     public struct Token: Codable, Sendable {
+        /// The patch, instance or zone id.
         public var id: Int32
         /// Position in the agent frame (x right, y up, −z forward), metres.
         public var position: Vec3
         /// Distance to the agent, metres.
         public var distance: Float
+        /// Best label in the vocabulary given (instances and zones), else nil.
         public var label: String?
     }
+    /// The pose the set was taken at.
     public var agent: AgentPose
+    /// The three token lists, nearest first (patches: in id order).
     public var patches: [Token], instances: [Token], zones: [Token]
 }
 
 extension TokenMemory {
-    /// Ids of the live patches, instances and zones, ascending.
+    /// Ids of the live patches, ascending.
     public var livePatchIDs: [Int32] { (0..<pAlive.count).filter { pAlive[$0] }.map(Int32.init) }
+    /// Ids of the live instances, ascending.
     public var liveInstanceIDs: [Int32] { (0..<iAlive.count).filter { iAlive[$0] }.map(Int32.init) }
+    /// Ids of the live zones, ascending.
     public var liveZoneIDs: [Int32] { (0..<zAlive.count).filter { zAlive[$0] }.map(Int32.init) }
 
     /// The patch with this id, or nil if none is live.

@@ -100,9 +100,11 @@ public struct TokenMemory: Sendable {
             + 4 * MemoryLayout<Int32>.size + MemoryLayout<Bool>.size + MemoryLayout<Int32>.size
     }
 
-    /// Storage slots (live and free) of each layer.
+    /// Patch storage slots, live and free (the store only grows when no slot is free).
     public var patchSlots: Int { px.count }
+    /// Instance storage slots, live and free.
     public var instanceSlots: Int { iAlive.count }
+    /// Zone storage slots, live and free.
     public var zoneSlots: Int { zAlive.count }
 
     // MARK: - Update
