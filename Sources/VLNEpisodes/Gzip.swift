@@ -58,10 +58,10 @@ public enum Gzip {
         var out = Data()
         let chunk = 1 << 18
         var buffer = [UInt8](repeating: 0, count: chunk)
+        var status: Int32 = Z_OK
         data.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
             stream.next_in = UnsafeMutablePointer(mutating: input.bindMemory(to: UInt8.self).baseAddress)
             stream.avail_in = uInt(input.count)
-            var status: Int32 = Z_OK
             repeat {
                 let produced: Int = buffer.withUnsafeMutableBufferPointer { b in
                     stream.next_out = b.baseAddress
@@ -72,6 +72,7 @@ public enum Gzip {
                 out.append(contentsOf: buffer[0..<produced])
             } while status == Z_OK
         }
+        guard status == Z_STREAM_END else { throw VLNError.io(path: path, reason: "zlib deflate failed (status \(status))") }
         return out
     }
 }

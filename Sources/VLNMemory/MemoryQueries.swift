@@ -243,17 +243,25 @@ extension TokenMemory {
     /// `configuration.instanceTokenRadius` and the zones within `configuration.zoneTokenRadius`, nearest first
     /// (ties by id), positions in the agent frame; instance and zone labels from `vocabulary` when given.
     public func vlmTokens(at agent: AgentPose, vocabulary: LabelVocabulary? = nil) -> VLMTokenSet {
-        func token(_ id: Int32, _ p: Vec3, _ label: String?) -> VLMTokenSet.Token {
-            VLMTokenSet.Token(id: id, position: agent.agentFrame(p), distance: distance(p, agent.position), label: label)
+        /// The tokens within `radius`, nearest first (ties by id), labelled only then (labels cost a feature each).
+        func near(_ ids: [Int32], _ position: (Int32) -> Vec3, _ radius: Float, _ feature: (Int32) -> [Float]?) -> [VLMTokenSet.Token] {
+            var within: [(id: Int32, p: Vec3, d: Float)] = []
+            for id in ids {
+                let p = position(id), d = distance(p, agent.position)
+                if d <= radius { within.append((id, p, d)) }
+            }
+            within.sort { $0.d != $1.d ? $0.d < $1.d : $0.id < $1.id }
+            return within.map { t in
+                var label: String?
+                if let vocabulary, let f = feature(t.id) { label = vocabulary.label(of: f).name }
+                return VLMTokenSet.Token(id: t.id, position: agent.agentFrame(t.p), distance: t.d, label: label)
+            }
         }
-        func near(_ tokens: [VLMTokenSet.Token], _ radius: Float) -> [VLMTokenSet.Token] {
-            tokens.filter { $0.distance <= radius }.sorted { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
-        }
-        let patches = lastInsertedPatches.filter { pAlive[Int($0)] }.map { token($0, patch($0)!.position, nil) }
-        let instances = liveInstanceIDs.map { token($0, iCentre[Int($0)], vocabulary?.label(of: instanceFeature($0)!).name) }
-        let zones = liveZoneIDs.map { token($0, zCentre[Int($0)], vocabulary?.label(of: zoneFeature($0)!).name) }
-        return VLMTokenSet(agent: agent, patches: patches, instances: near(instances, configuration.instanceTokenRadius),
-                           zones: near(zones, configuration.zoneTokenRadius))
+        let patches = near(lastInsertedPatches.filter { pAlive[Int($0)] }, { Vec3(self.px[Int($0)], self.py[Int($0)], self.pz[Int($0)]) },
+                           .infinity, { _ in nil }).sorted { $0.id < $1.id }
+        return VLMTokenSet(agent: agent, patches: patches,
+                           instances: near(liveInstanceIDs, { self.iCentre[Int($0)] }, configuration.instanceTokenRadius, instanceFeature),
+                           zones: near(liveZoneIDs, { self.zCentre[Int($0)] }, configuration.zoneTokenRadius, zoneFeature))
     }
 
     /// Checks the memory's invariants; returns the violations (empty when consistent):

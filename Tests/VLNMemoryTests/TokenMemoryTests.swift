@@ -345,3 +345,55 @@ func crc32(_ bytes: [UInt8]) -> UInt32 {
     }
     return ~crc
 }
+
+final class MemoryQueryTests: XCTestCase {
+    /// Two walls seen from the origin, one segment each: a wall 2 m ahead (−Z) and one 4 m to the left (−X).
+    func twoWalls() throws -> TokenMemory {
+        let k = CameraIntrinsics(width: 32, height: 32, hfov: Float(60).radians)
+        var m = try TokenMemory(configuration: { var c = TokenMemoryConfiguration(); c.maxLiftDepth = 10; return c }())
+        for (step, heading) in [(0, Float(0)), (1, Float(90).radians)] {
+            let depth = DepthImage(width: 32, height: 32, fill: step == 0 ? 2 : 4)
+            try m.insert(MemoryFrame(depth: depth, intrinsics: k, worldFromCamera: RigidTransform(rotation: Quaternion(heading: heading), translation: .zero),
+                                     features: randomFeatures(high: 4, wide: 4, channels: 8, seed: UInt64(step)),
+                                     segments: InstanceImage(width: 32, height: 32, fill: UInt32(step + 1)), step: step))
+        }
+        XCTAssertEqual(m.liveInstanceCount, 2)
+        return m
+    }
+
+    /// Localisation: distance and bearing (positive = left) of each wall's centre, from closed forms.
+    func testLocaliseGivesDistanceAndBearing() throws {
+        let m = try twoWalls()
+        let ahead = m.liveInstanceIDs.first { m.instance($0)!.centre.z < -1 }!, left = m.liveInstanceIDs.first { m.instance($0)!.centre.x < -1 }!
+        let facingAhead = AgentPose(position: .zero, heading: 0)
+        let a = try XCTUnwrap(m.localise(ahead, from: facingAhead)), l = try XCTUnwrap(m.localise(left, from: facingAhead))
+        XCTAssertEqual(a.distance, length(m.instance(ahead)!.centre), accuracy: 1e-5)
+        XCTAssertEqual(a.bearingDegrees, 0, accuracy: 1)            // symmetric 4×4 grid: centre on the axis
+        XCTAssertEqual(l.bearingDegrees, 90, accuracy: 1)           // −X is to the left of an agent facing −Z
+        let facingLeft = AgentPose(position: .zero, heading: Float(90).radians)
+        XCTAssertEqual(m.localise(ahead, from: facingLeft)!.bearingDegrees, -90, accuracy: 1)
+        XCTAssertNil(m.localise(999, from: facingAhead))
+    }
+
+    /// The VLM token set: the last frame's patches, instances within 5 m (both walls), positions in the agent frame
+    /// (−z forward), nearest first; it encodes as JSON.
+    func testVLMTokenSetInTheAgentFrame() throws {
+        let m = try twoWalls()
+        let set = m.vlmTokens(at: AgentPose(position: .zero, heading: Float(90).radians))
+        XCTAssertEqual(set.patches.map(\.id), m.lastInsertedPatches)
+        XCTAssertEqual(set.instances.count, 2)
+        XCTAssertLessThan(set.instances[0].distance, set.instances[1].distance)
+        // The left wall (4 m along −X) is straight ahead of an agent facing −X: agent-frame (≈0, ≈0, ≈−4).
+        let leftWall = set.instances[1]
+        XCTAssertEqual(leftWall.position.z, -4, accuracy: 0.2)
+        XCTAssertEqual(leftWall.position.x, 0, accuracy: 0.2)
+        for t in set.patches {          // the last frame's wall, at planar depth 4 m ahead of this agent
+            XCTAssertEqual(t.position.z, -4, accuracy: 1e-4)
+            XCTAssertEqual(length(t.position), t.distance, accuracy: 1e-4)
+        }
+        let far = m.vlmTokens(at: AgentPose(position: Vec3(30, 0, 30), heading: 0))
+        XCTAssertEqual(far.instances.count, 0, "no instance within 5 m")
+        XCTAssertEqual(far.zones.count, m.liveZoneCount, "every zone within 100 m")
+        XCTAssertNoThrow(try JSONEncoder().encode(set))
+    }
+}
