@@ -302,15 +302,31 @@ public struct TokenMemory: Sendable {
 
     /// Sums of an instance's patch positions and (exactly) features, from its members.
     private mutating func recomputeSums(_ inst: Int) {
-        let d = featureDimension
-        var sum = SIMD3<Double>.zero
-        for j in 0..<d { iFeatureSum[inst * d + j] = 0 }
-        for s in iMembers[inst] {
-            let i = Int(s)
-            sum += SIMD3<Double>(Double(px[i]), Double(py[i]), Double(pz[i]))
-            accumulateFeature(of: i, into: inst, sign: 1)
+        let members = iMembers[inst], d = featureDimension
+        iPositionSum[inst] = positionStatistics(members).sum
+        let sum = featureSum(members)
+        iFeatureSum.withUnsafeMutableBufferPointer { $0[inst * d ..< (inst + 1) * d].update(fromContentsOf: sum) }
+    }
+
+    /// Sum (fp64) and box of the positions of some patches.
+    private func positionStatistics(_ patches: [Int32]) -> (sum: SIMD3<Double>, lower: Vec3, upper: Vec3) {
+        var sum = SIMD3<Double>.zero, lo = Vec3(repeating: .infinity), hi = Vec3(repeating: -.infinity)
+        for s in patches {
+            let p = Vec3(px[Int(s)], py[Int(s)], pz[Int(s)])
+            sum += SIMD3<Double>(Double(p.x), Double(p.y), Double(p.z))
+            lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p)
         }
-        iPositionSum[inst] = sum
+        return (sum, lo, hi)
+    }
+
+    /// The exact fp64 sum of some patches' fp16 features, D values.
+    private func featureSum(_ patches: [Int32]) -> [Double] {
+        let d = featureDimension
+        var sum = [Double](repeating: 0, count: d)
+        pFeature.withUnsafeBufferPointer { f in sum.withUnsafeMutableBufferPointer { acc in
+            for s in patches { vln_f16_accumulate(f.baseAddress! + Int(s) * d, acc.baseAddress!, d, 1) }
+        }}
+        return sum
     }
 
     private mutating func removeMember(_ inst: Int, patch i: Int, updateSums: Bool) {
@@ -501,12 +517,7 @@ public struct TokenMemory: Sendable {
         precondition(!members.isEmpty)
         let c = iPositionSum[inst] / n
         iCentre[inst] = Vec3(Float(c.x), Float(c.y), Float(c.z))
-        var lo = Vec3(repeating: .infinity), hi = Vec3(repeating: -.infinity)
-        for s in members {
-            let p = Vec3(px[Int(s)], py[Int(s)], pz[Int(s)])
-            lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p)
-        }
-        iLower[inst] = lo; iUpper[inst] = hi
+        (_, iLower[inst], iUpper[inst]) = positionStatistics(members)
         let d = featureDimension, base = inst * d
         iFeatureSum.withUnsafeBufferPointer { sum in iFeature.withUnsafeMutableBufferPointer { out in
             var norm = 0.0
@@ -585,18 +596,9 @@ public struct TokenMemory: Sendable {
 
     /// The segment's summary, and its exact position and feature sums.
     private func segmentSummary(_ members: [Int32]) -> (SegmentSummary, SIMD3<Double>, [Double]) {
-        let d = featureDimension
-        var sum = SIMD3<Double>.zero, lo = Vec3(repeating: .infinity), hi = Vec3(repeating: -.infinity), scale: Float = 0
-        var feature = [Double](repeating: 0, count: d)
-        pFeature.withUnsafeBufferPointer { f in feature.withUnsafeMutableBufferPointer { acc in
-            for s in members { vln_f16_accumulate(f.baseAddress! + Int(s) * d, acc.baseAddress!, d, 1) }
-        }}
-        for s in members {
-            let p = Vec3(px[Int(s)], py[Int(s)], pz[Int(s)])
-            sum += SIMD3<Double>(Double(p.x), Double(p.y), Double(p.z))
-            lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p); scale += pScale[Int(s)]
-        }
-        let n = Double(members.count), c = sum / n
+        let (sum, lo, hi) = positionStatistics(members), feature = featureSum(members)
+        let scale = members.reduce(Float(0)) { $0 + pScale[Int($1)] }
+        let c = sum / Double(members.count)
         let norm = feature.reduce(0) { $0 + $1 * $1 }.squareRoot()
         let summary = SegmentSummary(centre: Vec3(Float(c.x), Float(c.y), Float(c.z)), lower: lo, upper: hi,
                                      feature: feature.map { Float(norm > 0 ? $0 / norm : 0) }, patchCount: members.count,
