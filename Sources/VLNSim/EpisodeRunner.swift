@@ -117,7 +117,7 @@ extension Simulator {
         func record(_ action: AgentAction?, collided: Bool) -> TrajectoryStep {
             TrajectoryStep(step: stepCount, action: action?.rawValue, position: [agent.position.x, agent.position.y, agent.position.z],
                            rotation: agent.rotation.xyzw, headingDeg: agent.heading.headingDegrees, collided: collided,
-                           distanceToGoal: goal.flatMap { navigation.geodesicDistance(from: agent.position, to: $0.position) },
+                           distanceToGoal: goal.flatMap { distanceField(to: [$0.position]).distance(from: agent.position) },
                            events: nil)
         }
         var steps: [TrajectoryStep] = []

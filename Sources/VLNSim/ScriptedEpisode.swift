@@ -89,8 +89,26 @@ public struct ScriptedEpisode: Sendable {
             episode.goal = NavigationGoal(position: Vec3(g.position[0], g.position[1], g.position[2]), radius: radius)
         }
         episode.instruction = file.instruction
-        for (k, e) in (file.events ?? []).enumerated() {
-            let f = "events[\(k)]"
+        episode.events = try parseEvents(file.events ?? [], path: path)
+        return episode
+    }
+
+    /// Parses a JSON array of scene events in the episode-file format above (`[{"step": 4, "type": "remove",
+    /// "instance": 12}, …]`), e.g. the `events` extension field of a VLN-CE episode.
+    /// - Throws: `VLNError.badFile` naming `path` and the field (`\(field)[k].type`, …).
+    public static func parseEvents(json: Data, path: String, field: String = "events") throws -> [SceneEvent] {
+        let list: [EpisodeFile.Event]
+        do { list = try JSONDecoder().decode([EpisodeFile.Event].self, from: json) } catch {
+            throw VLNError.badFile(path: path, field: field, reason: "expected a list of events: \(error)")
+        }
+        return try parseEvents(list, path: path, field: field)
+    }
+
+    private static func parseEvents(_ events: [EpisodeFile.Event], path: String, field: String = "events") throws -> [SceneEvent] {
+        func bad(_ field: String, _ reason: String) -> VLNError { .badFile(path: path, field: field, reason: reason) }
+        var out: [SceneEvent] = []
+        for (k, e) in events.enumerated() {
+            let f = "\(field)[\(k)]"
             guard e.step >= 0 else { throw bad("\(f).step", "must be ≥ 0") }
             func vec(_ v: [Float]?, _ name: String) throws -> Vec3 {
                 guard let v, v.count == 3, v.allSatisfy(\.isFinite) else { throw bad("\(f).\(name)", "expected [x, y, z]") }
@@ -110,9 +128,9 @@ public struct ScriptedEpisode: Sendable {
                 edit = .add(category: c, position: try vec(e.position, "position"), size: try vec(e.size, "size"))
             default: throw bad("\(f).type", "unknown event type '\(e.type)' (expected remove, move or add)")
             }
-            episode.events.append(SceneEvent(step: e.step, edit: edit))
+            out.append(SceneEvent(step: e.step, edit: edit))
         }
-        return episode
+        return out
     }
 }
 

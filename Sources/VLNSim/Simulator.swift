@@ -59,6 +59,9 @@ public final class Simulator {
     public private(set) var stepCount = 0
     /// Whether STOP has been called.
     public private(set) var stopped = false
+    /// Incremented whenever a scene edit rebuilds the navigation grid (so caches keyed on it go stale).
+    public private(set) var navigationVersion = 0
+    private var fieldCache: [(goals: [Vec3], version: Int, field: GeodesicDistanceField)] = []
     private let renderer: Renderer
 
     /// Builds the renderer and the navigation grid. The agent starts at the first navigable point found
@@ -155,6 +158,19 @@ public final class Simulator {
         }
         renderer.update(scene: scene)
         navigation = try NavigationGrid(scene: scene, settings: settings.navigation)
+        navigationVersion += 1
+        fieldCache.removeAll()
+    }
+
+    /// The geodesic distance field to `goals` on the current navigation grid, computed once per goal set and
+    /// navigation version (the last four are kept), so an oracle or a per-step distance-to-goal measure costs a
+    /// lookup instead of a path search. See `GeodesicDistanceField` for its accuracy.
+    public func distanceField(to goals: [Vec3]) -> GeodesicDistanceField {
+        if let hit = fieldCache.first(where: { $0.goals == goals && $0.version == navigationVersion }) { return hit.field }
+        let field = navigation.distanceField(to: goals)
+        if fieldCache.count >= 4 { fieldCache.removeFirst() }
+        fieldCache.append((goals, navigationVersion, field))
+        return field
     }
 }
 
