@@ -5,13 +5,16 @@ import VLNImage
 import VLNRGBD
 import VLNScene
 import VLNSim
+import VLNBench
+import VLNEpisodes
 
 struct EpisodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "episode",
         abstract: "Run a scripted episode and write trajectory.png, trajectory.json and (with --save-frames) per-step RGB-D.",
         discussion: """
-        The actions come from --episode FILE (JSON: start, goal, instruction, actions, scene events; see README), \
+        The actions come from --episode FILE (JSON: start, goal, instruction, actions, scene events; see README; or a \
+        VLN-CE episode file with --episode-id ID, its scene_id found relative to the file or by base name in --scenes), \
         from --actions (e.g. "3F L 2F S" or "MOVE_FORWARD,TURN_LEFT,STOP"), or from --oracle (a shortest-path \
         follower walks to the goal). Without a start the agent starts at a random navigable point drawn with --seed.
 
@@ -25,8 +28,14 @@ struct EpisodeCommand: ParsableCommand {
 
     @OptionGroup var sceneOptions: SceneOptions
 
-    @Option(name: .long, help: "Episode file (JSON).")
+    @Option(name: .long, help: "Episode file: vlnsim's episode JSON, or a VLN-CE episode file (.json/.json.gz, with --episode-id).")
     var episode: String?
+
+    @Option(name: .long, help: "The episode to run from a VLN-CE file given with --episode (its episode_id).")
+    var episodeId: String?
+
+    @Option(name: .long, help: "Folder to find a VLN-CE episode's scene in by base name (mp3d/{scan}/{scan}.glb → DIR/{scan}.json|obj|ply or DIR/{scan}/{scan}.*); repeatable.")
+    var scenes: [String] = []
 
     @Option(name: .long, help: "Action string, overriding the episode file's: letters F L R S with optional counts, or names.")
     var actions: String?
@@ -75,6 +84,10 @@ struct EpisodeCommand: ParsableCommand {
             throw ValidationError("give the actions: --episode FILE, --actions STRING or --oracle")
         }
         if actions != nil && oracle { throw ValidationError("--actions and --oracle exclude each other") }
+        if episodeId != nil && episode == nil { throw ValidationError("--episode-id picks an episode of a VLN-CE file: give the file with --episode") }
+        if episodeId != nil && actions == nil && !oracle {
+            throw ValidationError("a VLN-CE episode has no actions: give --actions STRING or --oracle")
+        }
         if let r = goalRadius, !(r > 0 && r.isFinite) { throw ValidationError("--goal-radius must be positive") }
         if let m = mapScale, !(4...400).contains(m) { throw ValidationError("--map-scale must be within 4…400 pixels per metre") }
         if let h = heading, !h.isFinite { throw ValidationError("--heading must be finite") }
@@ -85,9 +98,15 @@ struct EpisodeCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var ep = try episode.map { try ScriptedEpisode.load(path: $0) } ?? ScriptedEpisode(actions: [])
+            var ep: ScriptedEpisode
+            let scene: Scene
+            if let path = episode, let id = episodeId {
+                (ep, scene) = try loadVLNCEEpisode(path: path, id: id)
+            } else {
+                ep = try episode.map { try ScriptedEpisode.load(path: $0) } ?? ScriptedEpisode(actions: [])
+                scene = try sceneOptions.loadScene(orFromEpisode: ep.scene)
+            }
             if let a = actions { ep.actions = try AgentAction.parseSequence(a) }
-            let scene = try sceneOptions.loadScene(orFromEpisode: ep.scene)
             let sim = try Simulator(scene: scene)
             var rng = SeededRandom(seed: seed)
             if let s = start { ep.start = AgentState(position: s.value, heading: (heading ?? 0).headingRadians) }
@@ -195,5 +214,25 @@ struct EpisodeReport: Encodable {
         stopped = result.stopped
         success = result.success
         steps = result.steps
+    }
+}
+
+extension EpisodeCommand {
+    /// The episode `id` of the VLN-CE file at `path` and its scene: `--scene` if given, else its `scene_id`
+    /// resolved by `SceneResolver` (relative to the file, by base name in `--scenes`, or `generated/house-<seed>`).
+    func loadVLNCEEpisode(path: String, id: String) throws -> (ScriptedEpisode, Scene) {
+        let dataset = try VLNCEDataset.load(path: path)
+        guard let e = dataset.episodes.first(where: { $0.episodeID.description == id }) else {
+            let some = dataset.episodes.prefix(5).map(\.episodeID.description).joined(separator: ", ")
+            throw VLNError.badFile(path: path, field: "episode_id",
+                                   reason: "no episode '\(id)' among its \(dataset.episodes.count) episodes (the first: \(some))")
+        }
+        let ep = try e.scriptedEpisode(path: path)
+        if sceneOptions.scene != nil { return (ep, try sceneOptions.loadScene()) }
+        let resolver = SceneResolver(baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+                                     sceneDirectories: scenes, dataPath: sceneOptions.dataPath)
+        let scene = try resolver.scene(e.sceneID)
+        for w in scene.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+        return (ep, scene)
     }
 }
