@@ -16,7 +16,8 @@ struct VLNSimCommand: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [EpisodeCommand.self, RenderCommand.self, GenerateSceneCommand.self, SceneInfoCommand.self, ImageInfoCommand.self,
-                      EmbedCommand.self, ClassifyCommand.self, RGBDCommand.self, MapCommand.self, BenchCommand.self]
+                      EmbedCommand.self, ClassifyCommand.self, RGBDCommand.self, MapCommand.self, BenchCommand.self,
+                      MakeSuiteCommand.self]
     )
 }
 
