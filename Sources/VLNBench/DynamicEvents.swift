@@ -24,28 +24,6 @@ struct PlannedEvent {
     var path: PathPolyline
 }
 
-/// Applies scene edits to a `Scene` exactly as `Simulator.apply(_:)` does (same pivot for moves, same box mesh for
-/// additions), without building a renderer — so a suite can check an edited scene's navigation grid quickly.
-/// `DynamicEventTests` cross-checks it against `Simulator.apply`.
-enum SceneEditing {
-    static func apply(_ edit: SceneEdit, to scene: inout Scene) throws {
-        switch edit {
-        case let .remove(id):
-            try scene.removeInstance(id)
-        case let .move(id, translation, yaw):
-            guard let b = scene.bounds(ofInstance: id) else {
-                throw VLNError.invalidValue(field: "instance", reason: "no instance \(id) with geometry in scene \(scene.name)")
-            }
-            let c = b.center
-            let r = Mat3(Quaternion(heading: yaw))
-            try scene.moveInstance(id, by: RigidTransform(rotation: r, translation: c + translation - r * c))
-        case let .add(category, position, size):
-            scene.addInstance(TriangleMesh.box(center: position + Vec3(0, size.y / 2, 0), size: size, color: RGB8(180, 60, 160)),
-                              category: category)
-        }
-    }
-}
-
 /// Plans the event of a dynamic episode and checks that the episode stays solvable.
 ///
 /// Every plan is verified on the scene the agent will face: the event JSON is parsed back with
@@ -159,7 +137,7 @@ struct EventPlanner {
     static func editedGrid(_ scene: Scene, events: [JSONValue], settings: NavigationSettings) throws -> NavigationGrid {
         var edited = scene
         for e in try ScriptedEpisode.parseEvents(json: JSONValue.array(events).jsonData(), path: "(generated events)") {
-            try SceneEditing.apply(e.edit, to: &edited)
+            try edited.apply(e.edit)
         }
         return try NavigationGrid(scene: edited, settings: settings)
     }

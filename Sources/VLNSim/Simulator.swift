@@ -138,24 +138,7 @@ public final class Simulator {
     /// Applies a scene edit and rebuilds what depends on the geometry (renderer and navigation grid).
     /// - Throws: `VLNError.invalidValue` for an unknown instance, or if the edit leaves no navigable floor.
     public func apply(_ edit: SceneEdit) throws {
-        switch edit {
-        case let .remove(id):
-            try scene.removeInstance(id)
-        case let .move(id, translation, yaw):
-            guard let b = scene.bounds(ofInstance: id) else {
-                throw VLNError.invalidValue(field: "instance", reason: "no instance \(id) with geometry in scene \(scene.name)")
-            }
-            let c = b.center
-            // p ↦ R (p − c) + c + t
-            let r = Mat3(Quaternion(heading: yaw))
-            let t = RigidTransform(rotation: r, translation: c + translation - r * c)
-            try scene.moveInstance(id, by: t)
-        case let .add(category, position, size):
-            guard all(size .> 0), size.x.isFinite, size.y.isFinite, size.z.isFinite else {
-                throw VLNError.invalidValue(field: "size", reason: String(format: "must be positive and finite, got [%g, %g, %g]", size.x, size.y, size.z))
-            }
-            scene.addInstance(TriangleMesh.box(center: position + Vec3(0, size.y / 2, 0), size: size, color: RGB8(180, 60, 160)), category: category)
-        }
+        try scene.apply(edit)
         renderer.update(scene: scene)
         navigation = try NavigationGrid(scene: scene, settings: settings.navigation)
         navigationVersion += 1
@@ -171,6 +154,33 @@ public final class Simulator {
         if fieldCache.count >= 4 { fieldCache.removeFirst() }
         fieldCache.append((goals, navigationVersion, field))
         return field
+    }
+}
+
+extension Scene {
+    /// Applies a scene edit to the geometry and instances (what `Simulator.apply(_:)` does before rebuilding its
+    /// renderer and navigation grid): a move turns the instance about the centre of its bounding box, an addition
+    /// is a box standing on the floor.
+    /// - Throws: `VLNError.invalidValue` for an unknown instance or a size that is not positive and finite.
+    public mutating func apply(_ edit: SceneEdit) throws {
+        switch edit {
+        case let .remove(id):
+            try removeInstance(id)
+        case let .move(id, translation, yaw):
+            guard let b = bounds(ofInstance: id) else {
+                throw VLNError.invalidValue(field: "instance", reason: "no instance \(id) with geometry in scene \(name)")
+            }
+            let c = b.center
+            // p ↦ R (p − c) + c + t
+            let r = Mat3(Quaternion(heading: yaw))
+            let t = RigidTransform(rotation: r, translation: c + translation - r * c)
+            try moveInstance(id, by: t)
+        case let .add(category, position, size):
+            guard all(size .> 0), size.x.isFinite, size.y.isFinite, size.z.isFinite else {
+                throw VLNError.invalidValue(field: "size", reason: String(format: "must be positive and finite, got [%g, %g, %g]", size.x, size.y, size.z))
+            }
+            addInstance(TriangleMesh.box(center: position + Vec3(0, size.y / 2, 0), size: size, color: RGB8(180, 60, 160)), category: category)
+        }
     }
 }
 
