@@ -63,6 +63,8 @@ let package = Package(
         ]),
         // Test data location and temporary folders, shared by the test targets.
         .target(name: "VLNTestSupport", dependencies: ["VLNCore"], path: "Sources/VLNTestSupport"),
+        // Small VLN-CE suites in generated houses, for the benchmark runner's library and CLI tests.
+        .target(name: "VLNBenchTestSupport", dependencies: ["VLNBench", "VLNSim", "VLNScene", "VLNEpisodes"], path: "Sources/VLNBenchTestSupport"),
         .testTarget(name: "VLNCoreTests", dependencies: ["VLNCore", "VLNTestSupport"]),
         .testTarget(name: "VLNImageTests", dependencies: ["VLNImage", "VLNTestSupport"]),
         .testTarget(name: "VLNSceneTests", dependencies: ["VLNScene", "VLNTestSupport"]),
@@ -76,8 +78,8 @@ let package = Package(
         // Fixtures/ (read through `packageRoot`): fastdtw_reference.json and the script that made it with the PyPI package.
         .testTarget(name: "VLNMeasuresTests", dependencies: ["VLNMeasures", "VLNCore", "VLNTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "VLNEpisodesTests", dependencies: ["VLNEpisodes", "VLNCore", "VLNTestSupport"]),
-        .testTarget(name: "VLNBenchTests", dependencies: ["VLNBench", "VLNSim", "VLNEpisodes", "VLNMeasures", "VLNTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["vlnsim", "VLNMemory", "VLNImage", "VLNTestSupport"]),
+        .testTarget(name: "VLNBenchTests", dependencies: ["VLNBench", "VLNSim", "VLNEpisodes", "VLNMeasures", "VLNTestSupport", "VLNBenchTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["vlnsim", "VLNMemory", "VLNImage", "VLNTestSupport", "VLNBenchTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -29,6 +29,10 @@ public final class SceneResolver {
         self.baseDirectory = baseDirectory; self.sceneDirectories = sceneDirectories; self.dataPath = dataPath
     }
 
+    /// Drops `sceneID`'s scene from the cache (the next `scene(_:)` loads it again), so that a long run over many
+    /// scenes does not keep them all.
+    public func evict(_ sceneID: String) { cache[sceneID] = nil }
+
     /// The seed of a `generated/house-<seed>` scene id, or nil for any other id.
     public static func generatedSeed(_ sceneID: String) -> UInt64? {
         let prefix = "generated/house-"

@@ -170,8 +170,10 @@ extension VLNCEEpisode {
     static let knownKeys: Set<String> = ["episode_id", "trajectory_id", "scene_id", "start_position", "start_rotation", "info",
                                          "goals", "reference_path", "instruction", "events", "chain"]
 
-    /// Builds an episode from its JSON object (`index` is its place in `episodes`, for messages).
-    init(json: JSONValue, index: Int, path: String) throws {
+    /// Builds an episode from its JSON object (`index` is its place in `episodes`, for messages), so that a reader
+    /// can take a file's episodes one by one and keep going past a bad one (the benchmark runner does).
+    /// - Throws: `VLNError.badFile` naming `path`, the episode id (or `episodes[index]`) and the field.
+    public init(json: JSONValue, index: Int, path: String) throws {
         guard case let .object(o) = json else {
             throw VLNError.badFile(path: path, field: "episodes[\(index)]", reason: "an episode must be an object, not \(json.typeName)")
         }

@@ -12,13 +12,15 @@ public struct ProgressBar {
         self.total = max(total, 1); self.label = label
         enabled = force || isatty(STDERR_FILENO) != 0
     }
-    /// Redraws the line as `label [###---] done/total`; ends it with a newline once `done ≥ total`.
-    public func update(_ done: Int) {
+    /// Redraws the line as `label [###---] done/total detail` (the detail, e.g. an ETA, only when given; the rest of
+    /// the line is cleared); ends it with a newline once `done ≥ total`.
+    public func update(_ done: Int, detail: String = "") {
         guard enabled else { return }
         let width = 30
         let filled = max(0, min(width, done * width / total))
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total)".utf8))
+        let tail = detail.isEmpty ? "" : " \(detail)\u{1B}[K"
+        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total)\(tail)".utf8))
         if done >= total { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }

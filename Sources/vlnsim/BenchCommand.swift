@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VLNBench
 import VLNCore
 import VLNEpisodes
 import VLNMeasures
@@ -9,8 +10,15 @@ extension DTWMode: ExpressibleByArgument {}
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: score recorded trajectories with the VLN-CE measures.",
-        subcommands: [BenchEvaluateCommand.self])
+        abstract: "Benchmarks: run planners over a suite (default: `bench run`), merge shards, score recorded trajectories.",
+        discussion: """
+        `vlnsim bench --suite FILE --planner oracle,forward` is `vlnsim bench run …`: see `vlnsim bench run --help` \
+        for the options and the output folder (manifest.json, episodes.jsonl, summary.md/.csv/.json/.png, \
+        trajectories/<planner>/<episode_id>.png). `vlnsim bench merge DIR… --out DIR` joins the folders of the shards \
+        of one run; `vlnsim bench evaluate` scores trajectories recorded by any simulator.
+        """,
+        subcommands: [BenchRunCommand.self, BenchMergeCommand.self, BenchEvaluateCommand.self],
+        defaultSubcommand: BenchRunCommand.self)
 }
 
 /// One line of a trajectories file.
@@ -106,29 +114,18 @@ struct BenchEvaluateCommand: ParsableCommand {
         }
     }
 
-    static func number(_ x: Double) -> JSONValue { x.isFinite ? .double(x) : .null }
-
     static func line(_ id: EpisodeID, _ m: EpisodeMeasures) -> JSONValue {
-        var o: [String: JSONValue] = [
-            "episode_id": id.json,
-            "distance_to_goal": number(m.distanceToGoal), "goal_reachable": .bool(m.distanceToGoal.isFinite),
-            "success": .double(m.success), "oracle_success": .double(m.oracleSuccess),
-            "oracle_navigation_error": number(m.oracleNavigationError), "spl": .double(m.spl), "path_length": .double(m.pathLength),
-            "steps": .int(m.steps), "ndtw": .double(m.ndtw), "sdtw": .double(m.sdtw),
-        ]
-        o["collisions"] = m.collisions.map(JSONValue.int) ?? .null
+        var o = measureFields(m)
+        o["episode_id"] = id.json
         return .object(o)
     }
 
     static func summaryText(_ s: MeasureSummary, episodesInFile: Int, settings: MeasureSettings) -> String {
-        func f(_ x: Double?, _ digits: Int = 4) -> String { x.map { String(format: "%.\(digits)f", $0) } ?? "n/a" }
         var t = "summary: \(s.episodes) episodes scored (of \(episodesInFile) in the episode file); goal distance \(settings.goalDistance.name), "
         t += "DTW \(settings.dtw.rawValue), success distance \(settings.successDistance) m\n"
-        t += "| episodes | TL (m) | NE (m) | OSR | SR | SPL | nDTW | SDTW | steps | collisions |\n"
-        t += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-        t += "| \(s.episodes) | \(f(s.pathLength, 2)) | \(f(s.distanceToGoal, 2)) | \(f(s.oracleSuccess)) | \(f(s.success)) | \(f(s.spl)) | "
-        t += "\(f(s.ndtw)) | \(f(s.sdtw)) | \(f(s.steps, 1)) | \(s.collisionEpisodes > 0 ? f(s.collisions, 2) : "n/a") |\n"
-        t += "NE is the mean over \(s.episodes - s.unreachableEpisodes) episodes with a reachable goal; \(s.unreachableEpisodes) with an unreachable goal (infinite NE) are left out of it and count as failures.\n"
+        let row = SummaryRow(planner: nil, measures: s)
+        t += SummaryTable.markdown([row])
+        t += SummaryTable.unreachableNote(row) + "\n"
         return t
     }
 

@@ -4,6 +4,9 @@ import VLNCore
 import VLNScene
 import VLNSim
 
+/// The simulator's version (`vlnsim --version`, run manifests).
+let vlnsimVersion = "0.1.0"
+
 @main
 struct VLNSimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +17,7 @@ struct VLNSimCommand: ParsableCommand {
         TURN_LEFT 15°, TURN_RIGHT 15° (VLN-CE). Scenes: a scene manifest (.json), an OBJ or PLY mesh, or a labelled \
         PLY point cloud (ScanNet convention, z-up, converted at load).
         """,
-        version: "0.1.0",
+        version: vlnsimVersion,
         subcommands: [EpisodeCommand.self, RenderCommand.self, GenerateSceneCommand.self, SceneInfoCommand.self, ImageInfoCommand.self,
                       EmbedCommand.self, ClassifyCommand.self, RGBDCommand.self, MapCommand.self, BenchCommand.self,
                       MakeSuiteCommand.self]
