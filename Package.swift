@@ -35,6 +35,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
@@ -56,7 +57,8 @@ let package = Package(
         .target(name: "VLNMemory", dependencies: ["VLNCore", "CMemoryKernels", "CZlib"]),
         .target(name: "VLNMeasures", dependencies: ["VLNCore"]),
         .target(name: "VLNEpisodes", dependencies: ["VLNCore", "CZlib"]),
-        .target(name: "VLNBench", dependencies: ["VLNSim", "VLNDraw", "VLNMeasures", "VLNEpisodes"]),
+        .target(name: "VLNBench", dependencies: ["VLNSim", "VLNDraw", "VLNMeasures", "VLNEpisodes",
+                                                .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(name: "vlnsim", dependencies: [
             "VLNSim", "VLNDraw", "VLNMemory", "VLNScene", "VLNNavigation", "VLNImage", "VLNCore", "VLNRGBD", "VLNEncoders", "VLNMeasures", "VLNEpisodes", "VLNBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -407,7 +407,7 @@ final class Worker {
         let config = context.config, suite = context.suite
         let planner = config.planners[item.planner]
         let entries = item.unit.episodes.map { suite.episodes[$0] }
-        let isDone = { (e: SuiteEpisode) in self.context.shared.isDone(ResultKey(planner: planner.name, episode: e.key)) }
+        let isDone = { (e: BenchEpisode) in self.context.shared.isDone(ResultKey(planner: planner.name, episode: e.key)) }
         // The simulator: one per unit (a chain keeps it, with the scene as its events left it).
         var sim: Simulator? = nil
         var simError: VLNError? = nil
@@ -439,7 +439,7 @@ final class Worker {
         }
     }
 
-    func episodeError(_ entry: SuiteEpisode, field: String, reason: String) -> VLNError {
+    func episodeError(_ entry: BenchEpisode, field: String, reason: String) -> VLNError {
         .badFile(path: context.suite.path, field: "episode \(entry.key): \(field)", reason: reason)
     }
 
@@ -449,7 +449,7 @@ final class Worker {
     }
 
     /// Runs one episode and scores it; every failure becomes the episode's error.
-    func runEpisode(_ entry: SuiteEpisode, planner: any Planner, sim: Simulator?, seed: UInt64, chainState: PlannerChainState?,
+    func runEpisode(_ entry: BenchEpisode, planner: any Planner, sim: Simulator?, seed: UInt64, chainState: PlannerChainState?,
                     draw: Bool) -> EpisodeRecord.Outcome {
         let config = context.config
         func fail(_ field: String, _ reason: String) -> EpisodeRecord.Outcome {
@@ -525,7 +525,7 @@ final class Worker {
                        stalls: plannerContext.stalls)
     }
 
-    func drawTrajectory(_ result: EpisodeResult, planner: String, entry: SuiteEpisode, measures m: EpisodeMeasures, events: [SceneEvent],
+    func drawTrajectory(_ result: EpisodeResult, planner: String, entry: BenchEpisode, measures m: EpisodeMeasures, events: [SceneEvent],
                         before: (scene: Scene, navigation: NavigationGrid), after: Scene, instruction: String) {
         let ne = m.distanceToGoal.isFinite ? String(format: "%.2f m", m.distanceToGoal) : "unreachable"
         let title = "\(planner) - episode \(entry.key) - \(entry.sceneID ?? ""): " + (m.success == 1 ? "success" : "failure")

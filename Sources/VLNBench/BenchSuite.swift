@@ -31,7 +31,7 @@ struct ChainError: Error { let reason: String; init(_ r: String) { reason = r } 
 
 /// One episode of a suite as the runner sees it: the episode, or why it cannot run (a missing field, a bad
 /// `chain`), found when the suite was read. A bad episode does not stop the others.
-public struct SuiteEpisode: Sendable {
+public struct BenchEpisode: Sendable {
     /// Place in the file's `episodes` array (0-based); results carry it as `suite_index`.
     public let index: Int
     /// The episode id as text (`"17"` for 17): the key of its results. `episodes[k]` if the file gives no usable id.
@@ -104,7 +104,7 @@ public struct BenchSuite: Sendable {
     /// SHA-256 of the file's bytes as stored (gzipped or not), 64 hex digits: the suite's identity in manifests.
     public let sha256: String
     /// Every episode, in file order.
-    public let episodes: [SuiteEpisode]
+    public let episodes: [BenchEpisode]
     /// The units of work, in suite order.
     public let units: [WorkUnit]
 
@@ -130,7 +130,7 @@ public struct BenchSuite: Sendable {
         }
         guard !items.isEmpty else { throw VLNError.badFile(path: path, field: "episodes", reason: "the suite has no episodes") }
 
-        var episodes: [SuiteEpisode] = []
+        var episodes: [BenchEpisode] = []
         episodes.reserveCapacity(items.count)
         var firstIndexOfKey: [String: Int] = [:]
         for (k, item) in items.enumerated() {
@@ -156,7 +156,7 @@ public struct BenchSuite: Sendable {
                     if case .success = result { result = .failure(.badFile(path: path, field: "episode \(key): chain", reason: e.reason)) }
                 }
             }
-            episodes.append(SuiteEpisode(index: k, key: key, id: id, sceneID: sceneID, chain: chain, episode: result))
+            episodes.append(BenchEpisode(index: k, key: key, id: id, sceneID: sceneID, chain: chain, episode: result))
         }
 
         // Units: single episodes, and chains grouped at their first episode's place.
@@ -192,13 +192,13 @@ public struct BenchSuite: Sendable {
             for i in unit.episodes.dropFirst() {
                 let e = episodes[i]
                 if case .success = e.episode, let s = e.sceneID, s != scene {
-                    episodes[i] = SuiteEpisode(index: e.index, key: e.key, id: e.id, sceneID: e.sceneID, chain: e.chain, episode: .failure(
+                    episodes[i] = BenchEpisode(index: e.index, key: e.key, id: e.id, sceneID: e.sceneID, chain: e.chain, episode: .failure(
                         .badFile(path: path, field: "episode \(e.key): scene_id",
                                  reason: "chain '\(unit.chainID!)' runs in \(scene) (its first episode's scene); this episode names \(s)")))
                 }
             }
         }
-        return BenchSuite(path: path, sha256: SHA256.hex(raw), episodes: episodes, units: units)
+        return BenchSuite(path: path, sha256: sha256Hex(raw), episodes: episodes, units: units)
     }
 
     /// The units of `shard`, in suite order.

@@ -71,7 +71,7 @@ public struct SuiteOptions: Sendable, Equatable {
 }
 
 /// One generated episode (values as computed; the file holds them rounded to 0.1 mm).
-public struct SuiteEpisode: Sendable {
+public struct GeneratedEpisode: Sendable {
     /// `episode_id` and `trajectory_id` (one instruction per path, so both are the same integer).
     public var id: Int
     public var houseSeed: UInt64
@@ -101,7 +101,7 @@ public struct SuiteEpisode: Sendable {
 public struct GeneratedSuite: Sendable {
     public var options: SuiteOptions
     /// In file order: by house, then by chain, then by place in the chain.
-    public var episodes: [SuiteEpisode]
+    public var episodes: [GeneratedEpisode]
     public var vocabulary: InstructionVocabulary
 
     /// The VLN-CE episode file: `{"episodes": […], "instruction_vocab": {…}, "vlnsim_suite": {…}}`. Episodes in the
@@ -170,7 +170,7 @@ public enum SuiteGenerator {
     ///   placed (a house whose navigable floor has no two points 5–20 m apart).
     public static func generate(_ options: SuiteOptions) throws -> GeneratedSuite {
         try options.validate()
-        var episodes: [SuiteEpisode] = []
+        var episodes: [GeneratedEpisode] = []
         var eventCounts = [Int](repeating: 0, count: Self.eventOrder.count)
         let seeds = options.houseSeeds
         let chains = options.kind == .lifelong ? options.episodes / options.chainLength : 0
@@ -284,10 +284,10 @@ struct EpisodeSampler {
         return house.grid.cellCenter(i: c.i, j: c.j)
     }
 
-    func episode(_ r: Route, path: PathPolyline, events: [PlannedEvent], _ rng: inout SeededRandom) -> SuiteEpisode {
+    func episode(_ r: Route, path: PathPolyline, events: [PlannedEvent], _ rng: inout SeededRandom) -> GeneratedEpisode {
         let facts = RouteFacts(path: r.path, startHeading: r.heading, house: house)
         let text = writer.write(facts, rng: &rng)
-        return SuiteEpisode(id: 0, houseSeed: house.seed, sceneID: house.sceneID, start: r.start, startHeading: r.heading, goal: r.goal,
+        return GeneratedEpisode(id: 0, houseSeed: house.seed, sceneID: house.sceneID, start: r.start, startHeading: r.heading, goal: r.goal,
                             geodesicDistance: path.length, path: path.points, referencePath: path.resampled(every: 0.25),
                             instruction: text, events: events.map(\.json), eventKinds: events.map(\.kind), chain: nil)
     }
@@ -297,14 +297,14 @@ struct EpisodeSampler {
                       + "\(range.lowerBound)–\(range.upperBound) m (house too small?)")
     }
 
-    func staticEpisode(_ rng: inout SeededRandom) throws -> SuiteEpisode {
+    func staticEpisode(_ rng: inout SeededRandom) throws -> GeneratedEpisode {
         guard let r = route(&rng) else { throw failure("an episode") }
         return episode(r, path: r.path, events: [], &rng)
     }
 
     /// A dynamic episode with one event: of the first kind in `order` that any start/goal pair of a few draws takes.
     /// A doorway box needs a house with a cycle in its door graph (more doorways than a spanning tree's).
-    func dynamicEpisode(order: [SuiteEventKind], _ rng: inout SeededRandom) throws -> SuiteEpisode {
+    func dynamicEpisode(order: [SuiteEventKind], _ rng: inout SeededRandom) throws -> GeneratedEpisode {
         let canBlockDoor = house.doorways.count >= house.scene.regions.count
         for kind in order {
             if kind == .add && !canBlockDoor { continue }
@@ -321,9 +321,9 @@ struct EpisodeSampler {
 
     /// A chain of `length` episodes: each starts at the previous goal, facing the way the previous path arrived
     /// (to the nearest degree).
-    func chain(length: Int, id: String, _ rng: inout SeededRandom) throws -> [SuiteEpisode] {
+    func chain(length: Int, id: String, _ rng: inout SeededRandom) throws -> [GeneratedEpisode] {
         for _ in 0..<10 {
-            var out: [SuiteEpisode] = []
+            var out: [GeneratedEpisode] = []
             var start: Vec3?, heading: Float?
             for k in 0..<length {
                 guard let r = route(start: start, heading: heading, &rng) else { break }
