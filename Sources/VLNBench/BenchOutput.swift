@@ -43,7 +43,7 @@ enum BenchOutput {
         let errors = rows.reduce(0) { $0 + ($1.errors ?? 0) }
         n.append("episodes: scored episodes; errors: episodes that could not run (their `error` lines in episodes.jsonl), in no mean.")
         if errors > 0 { n.append("\(errors) result(s) are errors.") }
-        n.append("collisions: mean collided MOVE_FORWARD actions per episode; steps: mean actions per episode, STOP included; steps/s: actions per second of episode wall time (run and scoring, per worker thread; simulator builds not counted).")
+        n.append("collisions: mean collided MOVE_FORWARD actions per episode; steps: mean actions per episode, STOP included; steps/s: actions per second of episode wall time (run and scoring, per worker thread; simulator builds and the distance field of each goal, built once and shared by the planners, not counted).")
         return n
     }
 

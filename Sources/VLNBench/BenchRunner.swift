@@ -421,6 +421,11 @@ final class Worker {
         for (position, entry) in entries.enumerated() where position <= lastPending {
             if context.shared.stopping { return }
             let replay = isDone(entry)  // a chain's finished episode, run again only to rebuild the chain's state
+            // The distance field of each goal (built once per goal and scene, shared by the planners) is not part of
+            // an episode's wall time, so that steps/s does not depend on which planner ran first.
+            if let sim, case let .success(e) = entry.episode {
+                for g in e.goals { _ = sim.distanceField(to: [Vec3(Float(g.position.x), Float(g.position.y), Float(g.position.z))]) }
+            }
             var clock = Stopwatch()
             let seed = episodeSeed(runSeed: config.settings.seed, episodeID: entry.key)
             let outcome: EpisodeRecord.Outcome
@@ -464,22 +469,16 @@ final class Worker {
         case let .success(e): ep = e
         }
         guard let sim else { return fail("scene_id", "no scene") }
-        let r = ep.startRotation
-        let q = Quaternion(x: Float(r.x), y: Float(r.y), z: Float(r.z), w: Float(r.w))
-        guard abs(q.norm - 1) < 1e-3 else { return fail("start_rotation", "not a unit quaternion [x, y, z, w] (norm \(q.norm))") }
-        guard q.rotate(Vec3(0, 1, 0)).y > 0.999 else { return fail("start_rotation", "must be a rotation about +Y (the agent stays upright), as in VLN-CE") }
-        let start = AgentState(position: Vec3(Float(ep.startPosition.x), Float(ep.startPosition.y), Float(ep.startPosition.z)), rotation: q)
-        guard !ep.goals.isEmpty else { return fail("goals", "the episode has no goal") }
-        let goals = ep.goals.map { Vec3(Float($0.position.x), Float($0.position.y), Float($0.position.z)) }
-        var events: [SceneEvent] = []
-        if let e = ep.events, e != .null {
-            do { events = try ScriptedEpisode.parseEvents(json: try e.jsonData(), path: context.suite.path, field: "episode \(entry.key): events") }
-            catch let error as VLNError {
-                var field = "events"
-                if case let .badFile(_, _, f?, _) = error { field = f.components(separatedBy: ": ").last ?? field }
-                return .failed(message: error.description, field: field)
-            } catch { return fail("events", "\(error)") }
+        let scripted: ScriptedEpisode
+        do { scripted = try ep.scriptedEpisode(path: context.suite.path) } catch {
+            guard let e = error as? VLNError else { return fail("episode", "\(error)") }
+            var field: String? = nil
+            if case let .badFile(_, _, f?, _) = e { field = f.components(separatedBy: ": ").last }
+            return .failed(message: e.description, field: field)
         }
+        guard let start = scripted.start else { return fail("start_position", "missing") }
+        let goals = ep.goals.map { Vec3(Float($0.position.x), Float($0.position.y), Float($0.position.z)) }
+        let events = scripted.events
         let pe = PlannerEpisode(episodeID: entry.key, sceneID: ep.sceneID, instruction: ep.instructionText, start: start, goals: goals,
                                 chain: entry.chain, maxSteps: config.settings.maxSteps)
         let plannerContext = PlannerContext(seed: seed, chainState: chainState)
@@ -494,10 +493,10 @@ final class Worker {
         }
         // No goal is given to `run`: it would plan a shortest path and look the goal distance up after every step,
         // which the blind loop does not need (the measures below use the distance field once).
-        let scripted = ScriptedEpisode(instruction: ep.instructionText, actions: [], events: events)
+        let blind = ScriptedEpisode(instruction: ep.instructionText, actions: [], events: events)
         let before = draw && config.trajectories ? (scene: sim.scene, navigation: sim.navigation) : nil
         let result: EpisodeResult
-        do { result = try sim.run(scripted, from: start, policy: policy, maxSteps: config.settings.maxSteps) } catch {
+        do { result = try sim.run(blind, from: start, policy: policy, maxSteps: config.settings.maxSteps) } catch {
             if case let VLNError.invalidValue(field, reason)? = error as? VLNError { return fail(field, reason) }
             return fail("episode", "\(error)")
         }
