@@ -108,9 +108,9 @@ public enum BenchSummaryChart {
                 c.fillRect(x: x0 + p * bar, y: t, width: bar, height: max(1, right.y1 - t), color: colors[p % colors.count])
             }
             // Axis labels: bin edges every 2 m (or every bin when few), the open bin and the unreachable one.
-            let label: String? = b == bins ? "unr." : (b == bins - 1 ? ">=\(bins - 1)" : (b % 2 == 0 ? "\(b)" : nil))
+            let label: String? = b == bins ? "unr." : (b == bins - 1 ? "\(bins - 1)+" : (b % 2 == 0 ? "\(b)" : nil))
             if let label {
-                let lx = b >= bins - 1 ? right.x0 + Int(slot * (Double(b) + 0.5)) - Canvas.textSize(label).width / 2
+                let lx = b >= bins - 1 ? right.x0 + Int(slot * (Double(b) + 0.5)) - Canvas.textSize(label).width / 2 + (b == bins ? 4 : 0)
                                        : right.x0 + Int(slot * Double(b)) - Canvas.textSize(label).width / 2
                 c.drawText(label, x: lx, y: right.y1 + 6, color: text)
             }
