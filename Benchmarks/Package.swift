@@ -68,6 +68,13 @@ let package = Package(
             path: "Sources/RaycastTiming",
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
+        // Renderer.render on generated houses at 128 × 128 and 256 × 256, one thread (ray caster vs rasteriser).
+        .executableTarget(
+            name: "RenderTiming",
+            dependencies: [.product(name: "VLNSim", package: rootIdentity)],
+            path: "Sources/RenderTiming",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
         // One Dynam3D memory update beside ../shared/anchors/dynam3d_update_anchor.py: ../scripts/bench-memory.sh.
         .executableTarget(
             name: "MemoryTiming",
