@@ -14,7 +14,7 @@ demo: build
 # The full suite runs on the CPU's widest kernel path; scripts/test-kernel-paths.sh then reruns the encoder tests on
 # each narrower path the CPU can run (AMX → AVX-512 fp32 → AVX2 fp32) and says which paths ran.
 test: setup
-	swift test -c release
+	swift test -c release -Xswiftc -enable-testing
 	@scripts/test-kernel-paths.sh
 clean:
 	rm -rf .build out

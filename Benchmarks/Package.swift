@@ -75,6 +75,12 @@ let package = Package(
             path: "Sources/RenderTiming",
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
+        // The shortest-path oracle over a seeded sweep of generated houses: time per decision and per distance field.
+        .executableTarget(
+            name: "OracleTiming",
+            dependencies: [.product(name: "VLNSim", package: rootIdentity)],
+            path: "Sources/OracleTiming"
+        ),
         // One Dynam3D memory update beside ../shared/anchors/dynam3d_update_anchor.py: ../scripts/bench-memory.sh.
         .executableTarget(
             name: "MemoryTiming",

@@ -30,11 +30,11 @@ else widest="baseline fp32"; fi
 inherited=$(env | grep -E '^(VLNSIM_SIMD|VLNSIM_AMX|VLNSIM_PACKED)=' | tr '\n' ' ' || true)
 [ -n "$inherited" ] && widest="$widest (with ${inherited% } from the environment)"
 
-summary=("$widest: the full test suite (swift test -c release)")
+summary=("$widest: the full test suite (swift test -c release -Xswiftc -enable-testing)")
 run() {  # run NAME ENV... : VLNEncodersTests on that path
   local name=$1; shift
   echo "== kernel path $name: VLNEncodersTests with $* =="
-  env -u VLNSIM_SIMD -u VLNSIM_AMX -u VLNSIM_PACKED "$@" swift test -c release --skip-build --filter VLNEncodersTests
+  env -u VLNSIM_SIMD -u VLNSIM_AMX -u VLNSIM_PACKED "$@" swift test -c release -Xswiftc -enable-testing --skip-build --filter VLNEncodersTests
   summary+=("$name: VLNEncodersTests ($*)")
 }
 if [ -z "$amx_missing" ]; then
@@ -52,7 +52,7 @@ elif [ -z "$avx512_missing" ]; then
 fi
 # The token memory's C kernels (fp16 conversion, deletion test) on their portable path: the same results as AVX2.
 echo "== token memory kernels, portable path: TokenMemoryTests, MemoryFileTests with VLNSIM_SIMD=baseline =="
-env -u VLNSIM_AMX -u VLNSIM_PACKED VLNSIM_SIMD=baseline swift test -c release --skip-build --filter "TokenMemoryTests|MemoryFileTests"
+env -u VLNSIM_AMX -u VLNSIM_PACKED VLNSIM_SIMD=baseline swift test -c release -Xswiftc -enable-testing --skip-build --filter "TokenMemoryTests|MemoryFileTests"
 summary+=("token memory, portable C path: TokenMemoryTests, MemoryFileTests (VLNSIM_SIMD=baseline)")
 echo "== kernel paths tested on $( { grep -m1 'model name' /proc/cpuinfo 2>/dev/null || echo ': unknown CPU'; } | cut -d: -f2 | sed 's/^ //') =="
 for line in "${summary[@]}"; do echo "  $line"; done

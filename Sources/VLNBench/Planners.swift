@@ -119,12 +119,8 @@ public struct OraclePlanner: Planner {
 
     static func follower(goal: Vec3, stopDistance: Float, context: PlannerContext) -> Policy {
         let follower = ShortestPathFollower(goal: goal, stopDistance: stopDistance)
-        // ── STALL MESSAGES GO HERE ──────────────────────────────────────────────────────────────────────────────
-        // When ShortestPathFollower gains `policy(onStall:)`, replace the next line by
-        //     return follower.policy(onStall: { context.recordStall($0) })
-        // so that each stall message lands in the episode's `stalls` list (episodes.jsonl). `context` is kept for it.
-        _ = context
-        return follower.policy()
+        // Each stall lands in the episode's `stalls` list (episodes.jsonl).
+        return follower.policy(onStall: { context.recordStall($0) })
     }
 }
 

@@ -130,7 +130,9 @@ struct EpisodeCommand: ParsableCommand {
                     }
                     ep.goal = NavigationGoal(position: g, radius: goalRadius ?? 3.0)
                 }
-                policy = ShortestPathFollower(goal: ep.goal!.position).policy()
+                policy = ShortestPathFollower(goal: ep.goal!.position).policy { message in
+                    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+                }
             }
             let initial = (scene: sim.scene, navigation: sim.navigation)
             let folder = try OutputFolder(destination: out)

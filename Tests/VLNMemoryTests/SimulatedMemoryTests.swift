@@ -58,9 +58,9 @@ final class SimulatedMemoryTests: XCTestCase {
         try insert(s.sim.observe())
         for region in s.sim.scene.regions {
             guard let goal = nav.snapPoint(region.center3D, maxDistance: 3), nav.islandID(of: goal) == island else { continue }
-            let follower = ShortestPathFollower(goal: goal)
+            let follower = ShortestPathFollower(goal: goal).policy()
             for _ in 0..<200 {
-                let a = follower.nextAction(state: s.sim.agent, navigation: nav, settings: s.sim.settings)
+                let a = follower(s.sim)
                 if a == .stop { break }
                 _ = s.sim.step(a)
                 try insert(s.sim.observe())
