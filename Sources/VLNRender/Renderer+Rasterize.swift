@@ -320,7 +320,7 @@ extension Renderer {
         }
 
         // Resolve: z-depth, shading and instance id of each covered pixel. 1/|r| for the row's camera rays first, in
-        // a loop of its own (independent square roots and divisions, which the compiler vectorises).
+        // a loop of its own (independent square roots and divisions, which then overlap).
         let columns = UnsafeMutablePointer<Float>.allocate(capacity: 2 * w)   // ((x + 0.5 − cx) / fx)² per column
         defer { columns.deallocate() }
         let inverseLength = columns + w                                       // 1 / |r| along the row
