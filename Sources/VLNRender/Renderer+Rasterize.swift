@@ -21,7 +21,7 @@ import VLNScene
 //    rules for centres exactly on an edge: two triangles sharing an edge never both cover, and never both miss, a
 //    pixel centre on it (no cracks, no double hits), whatever the clipping.
 //    Per row, the span of covered columns is found exactly (a double-precision estimate corrected by integer
-//    tests) for boxes at least 16 pixels wide; narrower boxes test every pixel centre.
+//    tests) for boxes at least 8 pixels wide; narrower boxes test every pixel centre.
 // 4. Depth test on 1/z (float), 4 pixels at a time along a span, with ties to the lower mesh triangle index: an
 //    order-independent total order, so the frame depends neither on the traversal order, nor on the culling, nor on
 //    the band layout. The z-buffer and the winner's record index live in the output depth and id images until
@@ -137,8 +137,14 @@ extension Renderer {
                 let sx = fx * c.x * iw + cx, sy = -fy * c.y * iw + cy
                 sx0 = min(sx0, sx); sx1 = max(sx1, sx); sy0 = min(sy0, sy); sy1 = max(sy1, sy)
             }
-            // Pixel centres within the corners' screen box, widened by 0.01 pixel (snapping moves vertices by far
-            // less); none: the box covers no pixel centre of the band.
+            return hidden(minW: minW, sx0, sx1, sy0, sy1)
+        }
+        /// Whether every pixel centre of the band within the screen box `sx0…sx1 × sy0…sy1` (pixels) holds a
+        /// surface nearer than z-depth `minW` (by the margin above): then geometry inside that box and no nearer
+        /// than `minW` cannot win a pixel.
+        func hidden(minW: Double, _ sx0: Double, _ sx1: Double, _ sy0: Double, _ sy1: Double) -> Bool {
+            // Pixel centres within the screen box, widened by 0.01 pixel (snapping moves vertices by far less);
+            // none: the box covers no pixel centre of the band.
             let colLo = max(Int((sx0 - 0.51).rounded(.up)), 0), colHi = min(Int((sx1 - 0.49).rounded(.down)), w - 1)
             let rowLo = max(Int((sy0 - 0.51).rounded(.up)), y0), rowHi = min(Int((sy1 - 0.49).rounded(.down)), y1 - 1)
             if colLo > colHi || rowLo > rowHi { return true }
@@ -314,7 +320,7 @@ extension Renderer {
         }
 
         // Resolve: z-depth, shading and instance id of each covered pixel. 1/|r| for the row's camera rays first, in
-        // a loop of its own (independent square roots and divisions, which the compiler vectorises).
+        // a loop of its own (independent square roots and divisions, which then overlap).
         let columns = UnsafeMutablePointer<Float>.allocate(capacity: 2 * w)   // ((x + 0.5 − cx) / fx)² per column
         defer { columns.deallocate() }
         let inverseLength = columns + w                                       // 1 / |r| along the row
@@ -419,7 +425,7 @@ extension Renderer {
                 hi = min(hi, k)
             }
         }
-        if last < 16 {
+        if last < 8 {
             // Narrow boxes: test every pixel centre of the box's rows (cheaper than finding each row's span).
             for y in yLo...yHi {
                 let py = Int64(y) << shift + half

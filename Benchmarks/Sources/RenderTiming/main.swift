@@ -5,8 +5,10 @@
 //   ../.build-bench-raster/release/RenderTiming [repetitions, default 15] [rasterize | rayCast [size]]
 // (the last form times one mode only, at one size or both, for profilers: e.g. under
 // `valgrind --tool=callgrind`, whose instruction counts do not depend on the load of a shared machine).
-// For each size it prints the median over repetitions of the mean time per frame (all poses of all houses) of
-// `Renderer.render` in `.rayCast` and in `.rasterize` mode, and the split of the ray caster's time: ray
+// For each size it prints the median over repetitions of the mean time per frame (all poses of all houses; CPU time
+// of the thread, CLOCK_THREAD_CPUTIME_ID, less disturbed than wall-clock time by other processes on a shared
+// machine, though not immune to them) of `Renderer.render` in `.rayCast` and in `.rasterize` mode, and the split
+// of the ray caster's time (differences of medians, so noisy under load): ray
 // generation, BVH traversal (`BVH.castRays` over the same rays: box and triangle tests), allocation of the output
 // images, and the rest (shading, the writes, the band dispatch). Each timed pass checks its own output: the number
 // of pixels hit must be the same in every repetition, and the two modes must agree on the instance id of ≥ 99 % of
