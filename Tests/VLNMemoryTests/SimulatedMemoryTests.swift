@@ -79,15 +79,17 @@ final class SimulatedMemoryTests: XCTestCase {
     /// patches, labelled by the best-matching category embedding (structure — floor, wall, ceiling, door frame —
     /// left out on both sides).
     func testOracleTourLocalisesTheFurniture() throws {
-        // House 17 meets the 0.9; house 42 measures precision 0.875 and recall 0.84: its beds and wardrobe
-        // are seen in parts, and the mean of the visible patches lies 0.55–0.9 m from the box centre.
-        try oracleTour(seed: 17, precision: 0.9, recall: 0.9)
-        try oracleTour(seed: 42, precision: 0.85, recall: 0.8)
+        // Measured with the non-stalling oracle's tours (CPU B): house 17 precision 0.902, recall 0.925 (37 of 41
+        // predictions right: one fewer would fall below the 0.9, hence the 0.88 guard); house 42 precision
+        // 0.880, recall 0.898: its beds and wardrobe are seen in parts, and the mean of the visible patches lies
+        // 0.55–0.9 m from the box centre. The 0.9 is not met in house 42.
+        try oracleTour(seed: 17, precision: 0.88, recall: 0.9)
+        try oracleTour(seed: 42, precision: 0.85, recall: 0.85)
     }
 
     /// The same tour of house 17 with real perception: GraphSegmenter segments and MobileNetV2 → MiniLM bridge
     /// features (8×8 grid on the 256×256 frames), labels from the scene's category names in MiniLM space. Measured
-    /// precision 0.076, recall 0.125: ImageNet's classifier does not recognise the generator's flat-shaded boxes and
+    /// precision 0.039, recall 0.075 (0.076 / 0.125 with the former oracle's tour): ImageNet's classifier does not recognise the generator's flat-shaded boxes and
     /// cylinders as furniture (a reported figure, guarded here against regressions, not a target).
     func testOracleTourWithClassicalSegmentsAndMobileNetFeatures() throws {
         try oracleTour(seed: 17, precision: 0.03, recall: 0.05, classical: true)   // loose: MobileNetV2 differs slightly per CPU path
