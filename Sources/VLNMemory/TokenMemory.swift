@@ -58,10 +58,11 @@ public struct TokenMemory: Sendable {
     var iAlive: [Bool] = []
     var iMembers: [[Int32]] = []
     var iPositionSum: [SIMD3<Double>] = []
-    // Exact sums of the members' binary16 features, D per row, kept only where needed: an instance that loses
-    // patches is marked stale (`iSumStale`) instead of reading the lost or kept patches' features, and its sum is
+    // Exact sums of the members' binary16 features, D per row, kept only where needed: an instance that loses more
+    // patches than it keeps is marked stale (`iSumStale`) instead of reading its survivors' features, and its sum is
     // recomputed from its members when a merge or a query needs its feature, or a save its sum (the same value: the
-    // sums are exact, so independent of order and of the path taken). A free slot's row is left as it was
+    // sums are exact, so independent of order and of the path taken); one that loses fewer has theirs subtracted
+    // (fewer rows read than either recomputing or, later, a stale recompute). A free slot's row is left as it was
     // (`newInstance`'s caller overwrites it; `save` writes zeros).
     var iFeatureSum: [Double] = []
     var iSumStale: [Bool] = []
@@ -195,7 +196,7 @@ public struct TokenMemory: Sendable {
             throw VLNError.invalidValue(field: "\(n): features", reason: "\(f.values.count) values for \(f.patchesHigh)×\(f.patchesWide)×\(f.channels)")
         }
         // fp16 storage: a NaN, an infinity or a value beyond binary16's range (65504) would poison the exact sums.
-        guard !f.values.contains(where: { !(abs($0) <= 65504) }) else {
+        guard f.values.withUnsafeBufferPointer({ $0.isEmpty || vln_all_within($0.baseAddress!, $0.count, 65504) != 0 }) else {
             throw VLNError.invalidValue(field: "\(n): features", reason: "a value is NaN, infinite or beyond ±65504 (fp16 storage)")
         }
         guard f.patchesHigh > 0, f.patchesWide > 0, f.channels > 0 else {
@@ -264,19 +265,27 @@ public struct TokenMemory: Sendable {
         // recomputed from the survivors rather than decremented.
         var hits: [(inst: Int32, start: Int32, count: Int32)] = []
         var byInstance = [Int32](repeating: 0, count: deleted.count)
-        pInstance.withUnsafeBufferPointer { I in
-            var keys = [UInt64]()
-            keys.reserveCapacity(deleted.count)
-            for (n, s) in deleted.enumerated() where I[Int(s)] >= 0 {
-                keys.append(UInt64(UInt32(I[Int(s)])) << 32 | UInt64(n))      // instance, then position in `deleted`
+        var cursor = [Int32](repeating: 0, count: iAlive.count)      // losses per instance, then fill positions
+        pInstance.withUnsafeBufferPointer { I in cursor.withUnsafeMutableBufferPointer { C in
+            var hit: [Int32] = []
+            for s in deleted {
+                let inst = Int(I[Int(s)])
+                guard inst >= 0 else { continue }
+                if C[inst] == 0 { hit.append(Int32(inst)) }
+                C[inst] += 1
             }
-            keys.sort()
-            for (n, key) in keys.enumerated() {
-                let inst = Int32(truncatingIfNeeded: key >> 32)
-                byInstance[n] = deleted[Int(key & 0xFFFF_FFFF)]
-                if let last = hits.last, last.inst == inst { hits[hits.count - 1].count += 1 } else { hits.append((inst, Int32(n), 1)) }
+            hit.sort()
+            var start: Int32 = 0
+            for inst in hit {
+                let n = C[Int(inst)]
+                hits.append((inst, start, n)); C[Int(inst)] = start; start += n
             }
-        }
+            for s in deleted {
+                let inst = Int(I[Int(s)])
+                guard inst >= 0 else { continue }
+                byInstance[Int(C[inst])] = s; C[inst] += 1
+            }
+        }}
         var dead = 0
         for (inst32, start, count) in hits {
             let inst = Int(inst32), lost = Int(count), kept = iMembers[inst].count - lost
@@ -303,19 +312,31 @@ public struct TokenMemory: Sendable {
                 }
             }}}
             members.removeLast(lost)
+            // The box is folded again over the survivors (in list order), and with it their position sum.
+            let (survivorSum, lower, upper) = positionStatistics(members)
             if subtract {
+                // Fewer lost than kept: the lost patches' positions and (if current) features are subtracted.
+                let d = featureDimension, stale = iSumStale[inst]
                 px.withUnsafeBufferPointer { X in py.withUnsafeBufferPointer { Y in pz.withUnsafeBufferPointer { Z in
+                pFeature.withUnsafeBufferPointer { f in iFeatureSum.withUnsafeMutableBufferPointer { acc in
                     for j in Int(start) ..< Int(start + count) {
                         let i = Int(byInstance[j])
+                        if !stale && j + 2 < Int(start + count) { vln_prefetch(f.baseAddress! + Int(byInstance[j + 2]) * d, 2 * d, 0) }
                         positionSum -= SIMD3<Double>(Double(X[i]), Double(Y[i]), Double(Z[i]))
+                        if !stale { vln_f16_accumulate(f.baseAddress! + i * d, acc.baseAddress! + inst * d, d, -1) }
                     }
+                }}
                 }}}
                 iPositionSum[inst] = positionSum
+            } else {
+                // More lost than kept: the survivors' position sum; the feature sum is left stale (recomputed from the
+                // survivors only if a merge, a query or a save needs it).
+                iPositionSum[inst] = survivorSum
+                iSumStale[inst] = true
             }
             iMembers[inst] = members
-            if !subtract { iPositionSum[inst] = positionStatistics(members).sum }
-            iSumStale[inst] = true
-            refreshInstance(inst); touched.instances.append(inst32)
+            iLower[inst] = lower; iUpper[inst] = upper
+            refreshCentre(inst); touched.instances.append(inst32)
             noteFiling(inst, &touched)
         }
         px.withUnsafeMutableBufferPointer { X in py.withUnsafeMutableBufferPointer { Y in pz.withUnsafeMutableBufferPointer { Z in
@@ -340,7 +361,7 @@ public struct TokenMemory: Sendable {
         pFeature.withUnsafeBufferPointer { f in iFeatureSum.withUnsafeMutableBufferPointer { acc in
             let row = acc.baseAddress! + inst * d
             row.update(repeating: 0, count: d)
-            for s in members { vln_f16_accumulate(f.baseAddress! + Int(s) * d, row, d, 1) }
+            Self.accumulate(members, features: f.baseAddress!, dimension: d, into: row)
         }}
         iSumStale[inst] = false
     }
@@ -375,8 +396,18 @@ public struct TokenMemory: Sendable {
     func featureSum(_ patches: [Int32], into sum: UnsafeMutablePointer<Double>) {
         let d = featureDimension
         sum.update(repeating: 0, count: d)
-        pFeature.withUnsafeBufferPointer { f in
-            for s in patches { vln_f16_accumulate(f.baseAddress! + Int(s) * d, sum, d, 1) }
+        pFeature.withUnsafeBufferPointer { f in Self.accumulate(patches, features: f.baseAddress!, dimension: d, into: sum) }
+    }
+
+    /// Adds the fp16 feature rows of `patches` to `sum` (exact), asking for each row two patches ahead (scattered
+    /// slots: the hardware does not guess them).
+    private static func accumulate(_ patches: [Int32], features f: UnsafePointer<UInt16>, dimension d: Int,
+                                   into sum: UnsafeMutablePointer<Double>) {
+        patches.withUnsafeBufferPointer { list in
+            for (k, s) in list.enumerated() {
+                if k + 2 < list.count { vln_prefetch(f + Int(list[k + 2]) * d, 2 * d, 0) }
+                vln_f16_accumulate(f + Int(s) * d, sum, d, 1)
+            }
         }
     }
 
@@ -459,10 +490,6 @@ public struct TokenMemory: Sendable {
             px[s] = p.position.x; py[s] = p.position.y; pz[s] = p.position.z
             pScale[s] = p.scale; pDirection[s] = p.direction; pStep[s] = step; pFrame[s] = frameIndex
             pInstance[s] = -1; pMemberIndex[s] = -1; pAlive[s] = true
-            let start = (p.row * frame.features.patchesWide + p.column) * d
-            frame.features.values.withUnsafeBufferPointer { v in pFeature.withUnsafeMutableBufferPointer { f in
-                vln_f32_to_f16(v.baseAddress! + start, f.baseAddress! + s * d, d)
-            }}
             slots.append(Int32(s))
         }
         livePatchCount += lifted.count
@@ -472,23 +499,85 @@ public struct TokenMemory: Sendable {
         // Group by segment (0 = none), ascending segment id, patches in lift order: sorted (segment, lift index) keys.
         var keys: [UInt64] = []
         keys.reserveCapacity(lifted.count)
-        for (n, p) in lifted.enumerated() where p.segment != 0 { keys.append(UInt64(p.segment) << 32 | UInt64(n)) }
+        for (n, p) in lifted.enumerated() { keys.append(UInt64(p.segment) << 32 | UInt64(n)) }
         keys.sort()
+        /// Stores patch `n`'s fp16 feature in its slot and (when `sum` is given) adds it to `sum`; asks for the
+        /// rows of the patch `ahead` keys later (the slots are scattered, so the hardware does not guess them).
+        func store(_ n: Int, into sum: UnsafeMutablePointer<Double>?, ahead: Int) {
+            let p = lifted[n], s = Int(slots[n]), start = (p.row * frame.features.patchesWide + p.column) * d
+            frame.features.values.withUnsafeBufferPointer { v in pFeature.withUnsafeMutableBufferPointer { f in
+                if ahead < keys.count {
+                    let m = Int(keys[ahead] & 0xFFFF_FFFF), q = lifted[m]
+                    vln_prefetch(v.baseAddress! + (q.row * frame.features.patchesWide + q.column) * d, 4 * d, 0)
+                    vln_prefetch(f.baseAddress! + Int(slots[m]) * d, 2 * d, 1)
+                }
+                if let sum {
+                    vln_f32_to_f16_accumulate(v.baseAddress! + start, f.baseAddress! + s * d, sum, d)
+                } else {
+                    vln_f32_to_f16(v.baseAddress! + start, f.baseAddress! + s * d, d)
+                }
+            }}
+        }
+        var next = 0
+        while next < keys.count, keys[next] >> 32 == 0 { store(Int(keys[next] & 0xFFFF_FFFF), into: nil, ahead: next + 2); next += 1 }
         var members: [Int32] = [], featureSum = [Double](repeating: 0, count: d)
         members.reserveCapacity(lifted.count)
-        var created = 0, merged = 0, next = 0
+        var created = 0, merged = 0
         while next < keys.count {
             let segment = keys[next] >> 32
             members.removeAll(keepingCapacity: true)
-            while next < keys.count, keys[next] >> 32 == segment { members.append(slots[Int(keys[next] & 0xFFFF_FFFF)]); next += 1 }
-            let (summary, positionSum) = featureSum.withUnsafeMutableBufferPointer { segmentSummary(members, featureSum: $0.baseAddress!) }
-            let nearest = nearestIDs(to: summary.centre, count: configuration.mergeNeighbours, alsoChecking: touched.unfiled, grid: grid)
-            for n in nearest { ensureFeatureSum(n.id) }
-            let candidates = nearest.map { candidate($0.id, distance: $0.distance) }
+            featureSum.withUnsafeMutableBufferPointer { sum in
+                sum.update(repeating: 0)
+                while next < keys.count, keys[next] >> 32 == segment {
+                    let n = Int(keys[next] & 0xFFFF_FFFF)
+                    store(n, into: sum.baseAddress!, ahead: next + 2)      // the exact sum of the stored fp16 features
+                    members.append(slots[n]); next += 1
+                }
+            }
+            let (positionSum, lower, upper) = positionStatistics(members)
+            let scale = pScale.withUnsafeBufferPointer { S in members.reduce(Float(0)) { $0 + S[Int($1)] } }
+            let c = positionSum / Double(members.count), centre = Vec3(Float(c.x), Float(c.y), Float(c.z))
+            let nearest = nearestIDs(to: centre, count: configuration.mergeNeighbours, alsoChecking: touched.unfiled, grid: grid)
             if Self.checksNearestSearch,
-               nearestByScan(to: summary.centre, count: configuration.mergeNeighbours).map({ Int32($0.id) }) != candidates.map(\.id) {
+               nearestByScan(to: centre, count: configuration.mergeNeighbours).map(\.id) != nearest.map(\.id) {
                 Self.nearestSearchMismatches += 1
             }
+            for n in nearest { ensureFeatureSum(n.id) }
+            // The segment's and the candidates' features: L2-normalised sums, their squared norms summed together
+            // (each in index order, as one at a time).
+            var summaryFeature: [Float] = [], candidates: [InstanceCandidate] = []
+            candidates.reserveCapacity(nearest.count)
+            featureSum.withUnsafeBufferPointer { segmentSum in iFeatureSum.withUnsafeBufferPointer { sums in
+                var rows = [UnsafePointer<Double>?](repeating: nil, count: 1 + nearest.count)
+                rows[0] = segmentSum.baseAddress!
+                for (k, n) in nearest.enumerated() { rows[1 + k] = sums.baseAddress! + n.id * d }
+                var squares = [Double](repeating: 0, count: rows.count)
+                var from = 0
+                while from < rows.count {
+                    let batch = min(4, rows.count - from)
+                    rows.withUnsafeBufferPointer { r in squares.withUnsafeMutableBufferPointer { q in
+                        vln_sum_squares(r.baseAddress! + from, batch, d, q.baseAddress! + from)
+                    }}
+                    from += batch
+                }
+                let norm = squares[0].squareRoot()
+                summaryFeature = [Float](unsafeUninitializedCapacity: d) { out, initialised in
+                    for j in 0..<d { out[j] = Float(norm > 0 ? segmentSum[j] / norm : 0) }
+                    initialised = d
+                }
+                for (k, n) in nearest.enumerated() {
+                    let row = sums.baseAddress! + n.id * d, squared = squares[1 + k]
+                    let inverse = squared > 0 ? 1 / squared.squareRoot() : 0
+                    let feature = [Float](unsafeUninitializedCapacity: d) { out, initialised in
+                        for j in 0..<d { out[j] = Float(row[j] * inverse) }
+                        initialised = d
+                    }
+                    candidates.append(InstanceCandidate(id: Int32(n.id), centre: iCentre[n.id], lower: iLower[n.id], upper: iUpper[n.id],
+                                                        feature: feature, patchCount: iMembers[n.id].count, distance: n.distance))
+                }
+            }}
+            let summary = SegmentSummary(centre: centre, lower: lower, upper: upper, feature: summaryFeature,
+                                         patchCount: members.count, meanScale: scale / Float(members.count))
             let picks = merge.choose(segment: summary, candidates: candidates)
             precondition(picks.allSatisfy(candidates.indices.contains), "InstanceMerge returned \(picks) for \(candidates.count) candidates")
             let chosen = Set(picks.map { Int(candidates[$0].id) }).sorted()
@@ -698,26 +787,6 @@ public struct TokenMemory: Sendable {
         InstanceCandidate(id: Int32(i), centre: iCentre[i], lower: iLower[i], upper: iUpper[i],
                           feature: normalisedFeature(i),
                           patchCount: iMembers[i].count, distance: distance)
-    }
-
-    /// The segment's summary and its position sum; its exact feature sum into `featureSum` (D values).
-    private func segmentSummary(_ members: [Int32], featureSum feature: UnsafeMutablePointer<Double>) -> (SegmentSummary, SIMD3<Double>) {
-        let (sum, lo, hi) = positionStatistics(members)
-        featureSum(members, into: feature)
-        let d = featureDimension
-        let scale = pScale.withUnsafeBufferPointer { S in members.reduce(Float(0)) { $0 + S[Int($1)] } }
-        let c = sum / Double(members.count)
-        var norm = 0.0
-        for j in 0..<d { norm += feature[j] * feature[j] }
-        norm = norm.squareRoot()
-        let normalised = [Float](unsafeUninitializedCapacity: d) { out, initialised in
-            for j in 0..<d { out[j] = Float(norm > 0 ? feature[j] / norm : 0) }
-            initialised = d
-        }
-        let summary = SegmentSummary(centre: Vec3(Float(c.x), Float(c.y), Float(c.z)), lower: lo, upper: hi,
-                                     feature: normalised, patchCount: members.count,
-                                     meanScale: scale / Float(members.count))
-        return (summary, sum)
     }
 
     // MARK: - Zones
