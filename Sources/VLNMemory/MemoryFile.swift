@@ -17,7 +17,9 @@ import VLNCore
 ///     last 4 bytes CRC-32 (zlib `crc32`) of everything before it
 ///
 /// Members of instances and zones are not stored: they are rebuilt from each patch's (instance, index) and each
-/// instance's (zone, index), then the invariants are checked.
+/// instance's (zone, index), then the invariants are checked. The instances' normalised features are written as the
+/// memory computes them from the exact feature sums (which are written current, zeros for a free slot); `load` skips
+/// them and computes them from the sums again (the same values for a file that `save` wrote).
 extension TokenMemory {
     /// The current `.vlnmem` format version.
     public static let fileVersion: UInt32 = 1
