@@ -173,3 +173,116 @@ size_t vln_deletion_test(const float *x, const float *y, const float *z, size_t 
         if (select_one(x[i], y[i], z[i], r, t, range, fx, fy, ppx, ppy, width, height, depth, tol)) out[count++] = (int32_t)i;
     return count;
 }
+
+// MARK: - Fused conversion and sums, batched norms and dot products
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,f16c")))
+static size_t f32_to_f16_accumulate_f16c(const float *src, uint16_t *dst, double *acc, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT);
+        _mm_storeu_si128((__m128i *)(dst + i), h);
+        __m256 f = _mm256_cvtph_ps(h);
+        __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(f)), hi = _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1));
+        _mm256_storeu_pd(acc + i, _mm256_add_pd(_mm256_loadu_pd(acc + i), lo));
+        _mm256_storeu_pd(acc + i + 4, _mm256_add_pd(_mm256_loadu_pd(acc + i + 4), hi));
+    }
+    return i;
+}
+
+__attribute__((target("avx2")))
+static void sum_squares_avx2(const double *const rows[], size_t count, size_t n, double *out) {
+    const double *r0 = rows[0], *r1 = count > 1 ? rows[1] : r0, *r2 = count > 2 ? rows[2] : r0, *r3 = count > 3 ? rows[3] : r0;
+    __m256d acc = _mm256_setzero_pd();
+    for (size_t j = 0; j < n; j++) {
+        __m256d v = _mm256_set_pd(r3[j], r2[j], r1[j], r0[j]);
+        acc = _mm256_add_pd(acc, _mm256_mul_pd(v, v));
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, acc);
+    for (size_t k = 0; k < count; k++) out[k] = lanes[k];
+}
+
+__attribute__((target("avx2")))
+static void dots_avx2(const float *a, const float *const rows[], size_t count, size_t n, float *out) {
+    const float *r[8];
+    for (size_t k = 0; k < 8; k++) r[k] = k < count ? rows[k] : rows[0];
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t j = 0; j < n; j++) {
+        __m256 b = _mm256_set_ps(r[7][j], r[6][j], r[5][j], r[4][j], r[3][j], r[2][j], r[1][j], r[0][j]);
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(a[j]), b));
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, acc);
+    for (size_t k = 0; k < count; k++) out[k] = lanes[k];
+}
+#endif
+
+void vln_f32_to_f16_accumulate(const float *src, uint16_t *dst, double *acc, size_t n) {
+    size_t i = 0;
+#if defined(__x86_64__)
+    if (has_f16c()) i = f32_to_f16_accumulate_f16c(src, dst, acc, n);
+#endif
+    for (; i < n; i++) {
+        dst[i] = f32_to_f16_scalar(src[i]);
+        acc[i] += (double)f16_to_f32_scalar(dst[i]);
+    }
+}
+
+void vln_sum_squares(const double *const rows[], size_t count, size_t n, double *out) {
+    if (count == 0) return;
+#if defined(__x86_64__)
+    if (has_f16c() && count <= 4) { sum_squares_avx2(rows, count, n, out); return; }
+#endif
+    for (size_t k = 0; k < count; k++) {
+        double s = 0;
+        for (size_t j = 0; j < n; j++) s += rows[k][j] * rows[k][j];
+        out[k] = s;
+    }
+}
+
+void vln_dots(const float *a, const float *const rows[], size_t count, size_t n, float *out) {
+    if (count == 0) return;
+#if defined(__x86_64__)
+    if (has_f16c() && count <= 8) { dots_avx2(a, rows, count, n, out); return; }
+#endif
+    for (size_t k = 0; k < count; k++) {
+        float s = 0;
+        for (size_t j = 0; j < n; j++) s += a[j] * rows[k][j];
+        out[k] = s;
+    }
+}
+
+void vln_prefetch(const void *p, size_t bytes, int write) {
+    const char *c = (const char *)p;
+    for (size_t i = 0; i < bytes; i += 64) {
+        if (write) __builtin_prefetch(c + i, 1, 3); else __builtin_prefetch(c + i, 0, 3);
+    }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static int all_within_avx2(const float *v, size_t n, float limit, size_t *done) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), lim = _mm256_set1_ps(limit);
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256 a = _mm256_cmp_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(v + i)), lim, _CMP_LE_OQ);
+        __m256 b = _mm256_cmp_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(v + i + 8)), lim, _CMP_LE_OQ);
+        __m256 c = _mm256_cmp_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(v + i + 16)), lim, _CMP_LE_OQ);
+        __m256 d = _mm256_cmp_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(v + i + 24)), lim, _CMP_LE_OQ);
+        if (_mm256_movemask_ps(_mm256_and_ps(_mm256_and_ps(a, b), _mm256_and_ps(c, d))) != 0xFF) return 0;
+    }
+    *done = i;
+    return 1;
+}
+#endif
+
+int vln_all_within(const float *v, size_t n, float limit) {
+    size_t i = 0;
+#if defined(__x86_64__)
+    if (has_f16c() && !all_within_avx2(v, n, limit, &i)) return 0;
+#endif
+    for (; i < n; i++) if (!(fabsf(v[i]) <= limit)) return 0;
+    return 1;
+}

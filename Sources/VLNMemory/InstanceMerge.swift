@@ -1,3 +1,4 @@
+import CMemoryKernels
 import VLNCore
 
 /// One frame's 2D segment lifted to 3D, before it joins an instance. World frame, metres.
@@ -54,11 +55,38 @@ public struct GeometricInstanceMerge: InstanceMerge {
     public func choose(segment s: SegmentSummary, candidates: [InstanceCandidate]) -> [Int] {
         let pad = Vec3(repeating: s.meanScale)
         let sLo = s.lower - pad, sHi = s.upper + pad
-        return candidates.indices.filter { index in
+        let overlapping = candidates.indices.filter { index in
             let c = candidates[index]
-            return all(sLo .<= c.upper + pad) && all(c.lower - pad .<= sHi) && dot(s.feature, c.feature) >= minimumCosine
+            return all(sLo .<= c.upper + pad) && all(c.lower - pad .<= sHi)
+        }
+        let cosines = dots(s.feature, overlapping.map { candidates[$0].feature })
+        return zip(overlapping, cosines).filter { $0.1 >= minimumCosine }.map(\.0)
+    }
+}
+
+/// `dot(a, b)` for each b, several at once (`vln_dots`: each sum in index order, the same values).
+func dots(_ a: [Float], _ bs: [[Float]]) -> [Float] {
+    guard !a.isEmpty, bs.allSatisfy({ $0.count == a.count }) else { return bs.map { dot(a, $0) } }
+    var out = [Float](repeating: 0, count: bs.count)
+    a.withUnsafeBufferPointer { a in
+        var from = 0
+        while from < bs.count {
+            let batch = min(8, bs.count - from)
+            func call(_ k: Int, _ rows: inout [UnsafePointer<Float>?]) {
+                if k == batch {
+                    rows.withUnsafeBufferPointer { r in out.withUnsafeMutableBufferPointer { o in
+                        vln_dots(a.baseAddress!, r.baseAddress!, batch, a.count, o.baseAddress! + from)
+                    }}
+                    return
+                }
+                bs[from + k].withUnsafeBufferPointer { b in rows.append(b.baseAddress!); call(k + 1, &rows) }
+            }
+            var rows: [UnsafePointer<Float>?] = []
+            call(0, &rows)
+            from += batch
         }
     }
+    return out
 }
 
 func dot(_ a: [Float], _ b: [Float]) -> Float {

@@ -17,7 +17,9 @@ import VLNCore
 ///     last 4 bytes CRC-32 (zlib `crc32`) of everything before it
 ///
 /// Members of instances and zones are not stored: they are rebuilt from each patch's (instance, index) and each
-/// instance's (zone, index), then the invariants are checked.
+/// instance's (zone, index), then the invariants are checked. The instances' normalised features are written as the
+/// memory computes them from the exact feature sums (which are written current, zeros for a free slot); `load` skips
+/// them and computes them from the sums again (the same values for a file that `save` wrote).
 extension TokenMemory {
     /// The current `.vlnmem` format version.
     public static let fileVersion: UInt32 = 1
@@ -48,7 +50,21 @@ extension TokenMemory {
         func put<T>(_ a: [T]) { a.withUnsafeBytes { out.append(contentsOf: $0) } }
         put(px); put(py); put(pz); put(pFeature); put(pScale); put(pDirection.flatMap { [$0.x, $0.y, $0.z] })
         put(pStep); put(pFrame); put(pInstance); put(pMemberIndex); put(pAlive.map { UInt8($0 ? 1 : 0) }); put(freePatches)
-        put(iAlive.map { UInt8($0 ? 1 : 0) }); put(iPositionSum.flatMap { [$0.x, $0.y, $0.z] }); put(iFeatureSum); put(iFeature)
+        // Instance features: the sums (a free slot's row as zeros, whatever it held), then the normalised features
+        // (computed from the sums; zeros for a free slot).
+        let d = featureDimension
+        var sums = iFeatureSum, features = [Float](repeating: 0, count: iAlive.count * d)
+        sums.withUnsafeMutableBufferPointer { s in features.withUnsafeMutableBufferPointer { f in
+            for i in 0..<iAlive.count {
+                if !iAlive[i] {
+                    s[i * d ..< (i + 1) * d].update(repeating: 0)
+                } else {
+                    if iSumStale[i] { featureSum(iMembers[i], into: s.baseAddress! + i * d) }
+                    normalisedFeature(i, into: f.baseAddress! + i * d)
+                }
+            }
+        }}
+        put(iAlive.map { UInt8($0 ? 1 : 0) }); put(iPositionSum.flatMap { [$0.x, $0.y, $0.z] }); put(sums); put(features)
         put(iCentre.flatMap { [$0.x, $0.y, $0.z] }); put(iLower.flatMap { [$0.x, $0.y, $0.z] }); put(iUpper.flatMap { [$0.x, $0.y, $0.z] })
         put(iZone); put(iZoneIndex); put(iLastSeen); put(iFirstSeen); put(freeInstances)
         put(zAlive.map { UInt8($0 ? 1 : 0) }); put(zCell.flatMap { [$0.x, $0.y, $0.z] }); put(zCentre.flatMap { [$0.x, $0.y, $0.z] })
@@ -133,7 +149,10 @@ extension TokenMemory {
         m.iAlive = take(I, UInt8.self).map { $0 != 0 }
         let sums = take(I * 3, Double.self)
         m.iPositionSum = (0..<I).map { SIMD3<Double>(sums[3 * $0], sums[3 * $0 + 1], sums[3 * $0 + 2]) }
-        m.iFeatureSum = take(I * d, Double.self); m.iFeature = take(I * d, Float.self)
+        // The stored normalised features are skipped: the memory computes them from the sums when asked (the same
+        // values for a file that `save` wrote).
+        m.iFeatureSum = take(I * d, Double.self); at += I * d * MemoryLayout<Float>.stride
+        m.iSumStale = [Bool](repeating: false, count: I)
         m.iCentre = vec3(I); m.iLower = vec3(I); m.iUpper = vec3(I)
         m.iZone = take(I, Int32.self); m.iZoneIndex = take(I, Int32.self); m.iLastSeen = take(I, Int32.self); m.iFirstSeen = take(I, Int32.self)
         m.freeInstances = take(header.freeInstances, Int32.self)

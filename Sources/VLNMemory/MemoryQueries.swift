@@ -173,8 +173,8 @@ extension TokenMemory {
     /// The L2-normalised mean patch feature of a live instance; nil if none is live.
     public func instanceFeature(_ id: Int32) -> [Float]? {
         let i = Int(id), d = featureDimension
-        guard iAlive.indices.contains(i), iAlive[i] else { return nil }
-        return Array(iFeature[i * d ..< (i + 1) * d])
+        guard iAlive.indices.contains(i), iAlive[i], d > 0 else { return nil }
+        return normalisedFeature(i)
     }
 
     /// The zone with this id, or nil if none is live.
@@ -190,10 +190,11 @@ extension TokenMemory {
     public func zoneFeature(_ id: Int32) -> [Float]? {
         let z = Int(id), d = featureDimension
         guard zAlive.indices.contains(z), zAlive[z] else { return nil }
-        var f = [Double](repeating: 0, count: d)
-        iFeature.withUnsafeBufferPointer { feature in
+        var f = [Double](repeating: 0, count: d), feature = [Float](repeating: 0, count: d)
+        feature.withUnsafeMutableBufferPointer { feature in
             for inst in zMembers[z].sorted() {
-                for j in 0..<d { f[j] += Double(feature[Int(inst) * d + j]) }
+                normalisedFeature(Int(inst), into: feature.baseAddress!)
+                for j in 0..<d { f[j] += Double(feature[j]) }
             }
         }
         let norm = f.reduce(0) { $0 + $1 * $1 }.squareRoot()
@@ -204,7 +205,11 @@ extension TokenMemory {
     /// best first, ties by id; at most `top`.
     /// - Throws: `VLNError.invalidValue` if `query` has another length than the memory's features.
     public func rankInstances(_ query: [Float], top: Int = 10) throws -> [(id: Int32, score: Float)] {
-        try rank(query, ids: liveInstanceIDs, features: iFeature, top: top)
+        let d = featureDimension, ids = liveInstanceIDs
+        guard query.count == d else { throw VLNError.invalidValue(field: "query", reason: "\(query.count) values, the memory's features have \(d)") }
+        var features = [Float](repeating: 0, count: iAlive.count * d)
+        features.withUnsafeMutableBufferPointer { f in for id in ids { normalisedFeature(Int(id), into: f.baseAddress! + Int(id) * d) } }
+        return try rank(query, ids: ids, features: features, top: top)
     }
 
     /// Live zones ranked by cosine with `query`, as `rankInstances`.

@@ -16,8 +16,10 @@ import VLNCore
 /// and deterministic: the same frames give the same memory, bit for bit.
 ///
 /// Storage: patch positions and scales fp32, features **fp16** (IEEE binary16, round to nearest even; cosine to
-/// the fp32 feature ≥ 0.9999 for unit-scale features), instance features fp32 (with exact fp64 sums), zone features
-/// computed when asked for. Memory per stored patch: `bytesPerPatch` (2·D + 53 bytes; 821 at D = 384).
+/// the fp32 feature ≥ 0.9999 for unit-scale features); per instance the exact fp64 sum of its patches' features, its
+/// fp32 L2-normalised mean feature computed from that sum when a merge or a query asks for it (the update never
+/// stores it); zone features computed when asked for. Memory per stored patch: `bytesPerPatch` (2·D + 53 bytes; 821
+/// at D = 384).
 ///
 /// Departures from the official code, and why:
 /// - depth is read at the pixel holding the block centre, and the patch lies on the centre's ray (the official code
@@ -56,8 +58,14 @@ public struct TokenMemory: Sendable {
     var iAlive: [Bool] = []
     var iMembers: [[Int32]] = []
     var iPositionSum: [SIMD3<Double>] = []
-    var iFeatureSum: [Double] = []       // exact sums of the members' binary16 features
-    var iFeature: [Float] = []           // L2-normalised mean feature
+    // Exact sums of the members' binary16 features, D per row, kept only where needed: an instance that loses more
+    // patches than it keeps is marked stale (`iSumStale`) instead of reading its survivors' features, and its sum is
+    // recomputed from its members when a merge or a query needs its feature, or a save its sum (the same value: the
+    // sums are exact, so independent of order and of the path taken); one that loses fewer has theirs subtracted
+    // (fewer rows read than either recomputing or, later, a stale recompute). A free slot's row is left as it was
+    // (`newInstance`'s caller overwrites it; `save` writes zeros).
+    var iFeatureSum: [Double] = []
+    var iSumStale: [Bool] = []
     var iCentre: [Vec3] = [], iLower: [Vec3] = [], iUpper: [Vec3] = []
     var iZone: [Int32] = [], iZoneIndex: [Int32] = []
     var iLastSeen: [Int32] = [], iFirstSeen: [Int32] = []
@@ -188,7 +196,7 @@ public struct TokenMemory: Sendable {
             throw VLNError.invalidValue(field: "\(n): features", reason: "\(f.values.count) values for \(f.patchesHigh)×\(f.patchesWide)×\(f.channels)")
         }
         // fp16 storage: a NaN, an infinity or a value beyond binary16's range (65504) would poison the exact sums.
-        guard !f.values.contains(where: { !(abs($0) <= 65504) }) else {
+        guard f.values.withUnsafeBufferPointer({ $0.isEmpty || vln_all_within($0.baseAddress!, $0.count, 65504) != 0 }) else {
             throw VLNError.invalidValue(field: "\(n): features", reason: "a value is NaN, infinite or beyond ±65504 (fp16 storage)")
         }
         guard f.patchesHigh > 0, f.patchesWide > 0, f.channels > 0 else {
@@ -234,9 +242,10 @@ public struct TokenMemory: Sendable {
         return out
     }
 
-    /// Instances and zones an update changed.
+    /// Instances and zones an update changed (ids may repeat, and may have died since: `refreshZones` sorts them,
+    /// drops repeats and skips the dead).
     struct Touched {
-        var instances = Set<Int32>(), zones = Set<Int32>()
+        var instances: [Int32] = [], zones: [Int32] = []
         /// Live instances that may not be listed in the zone of their centre yet (new, or moved out of their zone's
         /// cell): the nearest-instance search checks them explicitly until `refreshZones` files them.
         var unfiled: [Int32] = []
@@ -251,39 +260,84 @@ public struct TokenMemory: Sendable {
     /// Removes the deleted patches from storage and their instances; an instance left empty dies (and leaves its
     /// zone), the others are refreshed. Returns the number of instances that died.
     private mutating func cascade(_ deleted: [Int32], touched: inout Touched) -> Int {
-        // Count the losses per instance first: an instance that loses every patch dies without touching its sums,
-        // and one that keeps fewer patches than it loses has its sums recomputed from the survivors rather than
-        // decremented.
-        var lostCount = [Int32](repeating: 0, count: iAlive.count)
-        var hit: [Int32] = []
-        for s in deleted {
-            let inst = pInstance[Int(s)]
-            guard inst >= 0 else { continue }
-            if lostCount[Int(inst)] == 0 { hit.append(inst) }
-            lostCount[Int(inst)] += 1
-        }
-        hit.sort()
-        var dying = [Bool](repeating: false, count: iAlive.count), subtract = dying
-        for inst in hit {
-            let i = Int(inst), lost = Int(lostCount[i]), kept = iMembers[i].count - lost
-            dying[i] = kept == 0
-            subtract[i] = kept > 0 && lost <= kept
-        }
-        for s in deleted {
-            let inst = Int(pInstance[Int(s)])
-            if inst >= 0 && !dying[inst] { removeMember(inst, patch: Int(s), updateSums: subtract[inst]) }
-        }
+        // The deleted patches of each instance (ascending, as `deleted`), instances ascending. An instance that loses
+        // every patch dies without touching its sums; one that keeps fewer patches than it loses has its sums
+        // recomputed from the survivors rather than decremented.
+        var hits: [(inst: Int32, start: Int32, count: Int32)] = []
+        var byInstance = [Int32](repeating: 0, count: deleted.count)
+        var cursor = [Int32](repeating: 0, count: iAlive.count)      // losses per instance, then fill positions
+        pInstance.withUnsafeBufferPointer { I in cursor.withUnsafeMutableBufferPointer { C in
+            var hit: [Int32] = []
+            for s in deleted {
+                let inst = Int(I[Int(s)])
+                guard inst >= 0 else { continue }
+                if C[inst] == 0 { hit.append(Int32(inst)) }
+                C[inst] += 1
+            }
+            hit.sort()
+            var start: Int32 = 0
+            for inst in hit {
+                let n = C[Int(inst)]
+                hits.append((inst, start, n)); C[Int(inst)] = start; start += n
+            }
+            for s in deleted {
+                let inst = Int(I[Int(s)])
+                guard inst >= 0 else { continue }
+                byInstance[Int(C[inst])] = s; C[inst] += 1
+            }
+        }}
         var dead = 0
-        for inst32 in hit {
-            let inst = Int(inst32)
-            if dying[inst] {
+        for (inst32, start, count) in hits {
+            let inst = Int(inst32), lost = Int(count), kept = iMembers[inst].count - lost
+            if kept == 0 {
                 iMembers[inst] = []
                 killInstance(inst, touched: &touched); dead += 1
-            } else {
-                if !subtract[inst] { recomputeSums(inst) }
-                refreshInstance(inst); touched.instances.insert(inst32)
-                noteFiling(inst, &touched)
+                continue
             }
+            let subtract = lost <= kept
+            // Swap-remove each lost patch from the member list (its last member takes its place), in ascending order.
+            var members = iMembers[inst]
+            iMembers[inst] = []
+            var positionSum = iPositionSum[inst]
+            members.withUnsafeMutableBufferPointer { list in
+            pMemberIndex.withUnsafeMutableBufferPointer { M in
+            pInstance.withUnsafeMutableBufferPointer { I in
+                var length = list.count
+                for j in Int(start) ..< Int(start + count) {
+                    let i = Int(byInstance[j]), at = Int(M[i])
+                    length -= 1
+                    let last = list[length]
+                    if Int(last) != i { list[at] = last; M[Int(last)] = Int32(at) }
+                    I[i] = -1; M[i] = -1
+                }
+            }}}
+            members.removeLast(lost)
+            // The box is folded again over the survivors (in list order), and with it their position sum.
+            let (survivorSum, lower, upper) = positionStatistics(members)
+            if subtract {
+                // Fewer lost than kept: the lost patches' positions and (if current) features are subtracted.
+                let d = featureDimension, stale = iSumStale[inst]
+                px.withUnsafeBufferPointer { X in py.withUnsafeBufferPointer { Y in pz.withUnsafeBufferPointer { Z in
+                pFeature.withUnsafeBufferPointer { f in iFeatureSum.withUnsafeMutableBufferPointer { acc in
+                    for j in Int(start) ..< Int(start + count) {
+                        let i = Int(byInstance[j])
+                        if !stale && j + 2 < Int(start + count) { vln_prefetch(f.baseAddress! + Int(byInstance[j + 2]) * d, 2 * d, 0) }
+                        positionSum -= SIMD3<Double>(Double(X[i]), Double(Y[i]), Double(Z[i]))
+                        if !stale { vln_f16_accumulate(f.baseAddress! + i * d, acc.baseAddress! + inst * d, d, -1) }
+                    }
+                }}
+                }}}
+                iPositionSum[inst] = positionSum
+            } else {
+                // More lost than kept: the survivors' position sum; the feature sum is left stale (recomputed from the
+                // survivors only if a merge, a query or a save needs it).
+                iPositionSum[inst] = survivorSum
+                iSumStale[inst] = true
+            }
+            iMembers[inst] = members
+            iLower[inst] = lower; iUpper[inst] = upper
+            refreshCentre(inst); touched.instances.append(inst32)
+            noteFiling(inst, &touched)
         }
         px.withUnsafeMutableBufferPointer { X in py.withUnsafeMutableBufferPointer { Y in pz.withUnsafeMutableBufferPointer { Z in
             pInstance.withUnsafeMutableBufferPointer { I in pMemberIndex.withUnsafeMutableBufferPointer { M in
@@ -300,58 +354,67 @@ public struct TokenMemory: Sendable {
         return dead
     }
 
-    /// Sums of an instance's patch positions and (exactly) features, from its members.
-    private mutating func recomputeSums(_ inst: Int) {
+    /// Recomputes a stale instance's feature sum from its members (nothing when it is current).
+    mutating func ensureFeatureSum(_ inst: Int) {
+        guard iSumStale[inst] else { return }
         let members = iMembers[inst], d = featureDimension
-        iPositionSum[inst] = positionStatistics(members).sum
-        let sum = featureSum(members)
-        iFeatureSum.withUnsafeMutableBufferPointer { $0[inst * d ..< (inst + 1) * d].update(fromContentsOf: sum) }
+        pFeature.withUnsafeBufferPointer { f in iFeatureSum.withUnsafeMutableBufferPointer { acc in
+            let row = acc.baseAddress! + inst * d
+            row.update(repeating: 0, count: d)
+            Self.accumulate(members, features: f.baseAddress!, dimension: d, into: row)
+        }}
+        iSumStale[inst] = false
     }
 
-    /// Sum (fp64) and box of the positions of some patches.
+    /// A live instance's exact feature sum: its row, or (stale) computed from its members into `scratch` (D values).
+    func currentFeatureSum<R>(_ inst: Int, _ body: (UnsafePointer<Double>) -> R) -> R {
+        let d = featureDimension
+        if !iSumStale[inst] { return iFeatureSum.withUnsafeBufferPointer { body($0.baseAddress! + inst * d) } }
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: d) { scratch in
+            featureSum(iMembers[inst], into: scratch.baseAddress!)
+            return body(UnsafePointer(scratch.baseAddress!))
+        }
+    }
+
+    /// Sum (fp64, in list order) and box (`pointwiseMin`/`pointwiseMax` folded in list order) of the positions of
+    /// some patches.
     private func positionStatistics(_ patches: [Int32]) -> (sum: SIMD3<Double>, lower: Vec3, upper: Vec3) {
         var sum = SIMD3<Double>.zero, lo = Vec3(repeating: .infinity), hi = Vec3(repeating: -.infinity)
-        for s in patches {
-            let p = Vec3(px[Int(s)], py[Int(s)], pz[Int(s)])
-            sum += SIMD3<Double>(Double(p.x), Double(p.y), Double(p.z))
-            lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p)
-        }
+        px.withUnsafeBufferPointer { X in py.withUnsafeBufferPointer { Y in pz.withUnsafeBufferPointer { Z in
+            patches.withUnsafeBufferPointer { list in
+                for s in list {
+                    let p = Vec3(X[Int(s)], Y[Int(s)], Z[Int(s)])
+                    sum += SIMD3<Double>(Double(p.x), Double(p.y), Double(p.z))
+                    lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p)
+                }
+            }
+        }}}
         return (sum, lo, hi)
     }
 
-    /// The exact fp64 sum of some patches' fp16 features, D values.
-    private func featureSum(_ patches: [Int32]) -> [Double] {
+    /// The exact fp64 sum of some patches' fp16 features, D values, into `sum` (overwritten).
+    func featureSum(_ patches: [Int32], into sum: UnsafeMutablePointer<Double>) {
         let d = featureDimension
-        var sum = [Double](repeating: 0, count: d)
-        pFeature.withUnsafeBufferPointer { f in sum.withUnsafeMutableBufferPointer { acc in
-            for s in patches { vln_f16_accumulate(f.baseAddress! + Int(s) * d, acc.baseAddress!, d, 1) }
-        }}
-        return sum
+        sum.update(repeating: 0, count: d)
+        pFeature.withUnsafeBufferPointer { f in Self.accumulate(patches, features: f.baseAddress!, dimension: d, into: sum) }
     }
 
-    private mutating func removeMember(_ inst: Int, patch i: Int, updateSums: Bool) {
-        let at = Int(pMemberIndex[i]), last = iMembers[inst].removeLast()
-        if Int(last) != i { iMembers[inst][at] = last; pMemberIndex[Int(last)] = Int32(at) }
-        pInstance[i] = -1; pMemberIndex[i] = -1
-        guard updateSums else { return }
-        iPositionSum[inst] -= SIMD3<Double>(Double(px[i]), Double(py[i]), Double(pz[i]))
-        accumulateFeature(of: i, into: inst, sign: -1)
-    }
-
-    private mutating func accumulateFeature(of patch: Int, into inst: Int, sign: Double) {
-        let d = featureDimension
-        pFeature.withUnsafeBufferPointer { f in iFeatureSum.withUnsafeMutableBufferPointer { acc in
-            vln_f16_accumulate(f.baseAddress! + patch * d, acc.baseAddress! + inst * d, d, sign)
-        }}
+    /// Adds the fp16 feature rows of `patches` to `sum` (exact), asking for each row two patches ahead (scattered
+    /// slots: the hardware does not guess them).
+    private static func accumulate(_ patches: [Int32], features f: UnsafePointer<UInt16>, dimension d: Int,
+                                   into sum: UnsafeMutablePointer<Double>) {
+        patches.withUnsafeBufferPointer { list in
+            for (k, s) in list.enumerated() {
+                if k + 2 < list.count { vln_prefetch(f + Int(list[k + 2]) * d, 2 * d, 0) }
+                vln_f16_accumulate(f + Int(s) * d, sum, d, 1)
+            }
+        }
     }
 
     private mutating func killInstance(_ inst: Int, touched: inout Touched) {
-        if iZone[inst] >= 0 { touched.zones.insert(iZone[inst]); removeFromZone(inst) }
-        iAlive[inst] = false
+        if iZone[inst] >= 0 { touched.zones.append(iZone[inst]); removeFromZone(inst) }
+        iAlive[inst] = false; iSumStale[inst] = false
         iPositionSum[inst] = .zero
-        let d = featureDimension
-        iFeatureSum.withUnsafeMutableBufferPointer { $0[inst * d ..< (inst + 1) * d].update(repeating: 0) }
-        iFeature.withUnsafeMutableBufferPointer { $0[inst * d ..< (inst + 1) * d].update(repeating: 0) }
         iCentre[inst] = Vec3(repeating: .nan); iLower[inst] = Vec3(repeating: .nan); iUpper[inst] = Vec3(repeating: .nan)
         liveInstanceCount -= 1
         freeInstances.append(Int32(inst))
@@ -427,69 +490,159 @@ public struct TokenMemory: Sendable {
             px[s] = p.position.x; py[s] = p.position.y; pz[s] = p.position.z
             pScale[s] = p.scale; pDirection[s] = p.direction; pStep[s] = step; pFrame[s] = frameIndex
             pInstance[s] = -1; pMemberIndex[s] = -1; pAlive[s] = true
-            let start = (p.row * frame.features.patchesWide + p.column) * d
-            frame.features.values.withUnsafeBufferPointer { v in pFeature.withUnsafeMutableBufferPointer { f in
-                vln_f32_to_f16(v.baseAddress! + start, f.baseAddress! + s * d, d)
-            }}
             slots.append(Int32(s))
         }
         livePatchCount += lifted.count
         lastInsertedPatches = slots.sorted()
 
         let grid = ZoneGrid(zoneOfCell)     // zones change only after the merges (refreshZones)
-        // Group by segment (0 = none), ascending segment id, patches in lift order.
-        var bySegment: [UInt32: [Int32]] = [:]
-        for (p, s) in zip(lifted, slots) where p.segment != 0 { bySegment[p.segment, default: []].append(s) }
+        // Group by segment (0 = none), ascending segment id, patches in lift order: sorted (segment, lift index) keys.
+        var keys: [UInt64] = []
+        keys.reserveCapacity(lifted.count)
+        for (n, p) in lifted.enumerated() { keys.append(UInt64(p.segment) << 32 | UInt64(n)) }
+        keys.sort()
+        /// Stores patch `n`'s fp16 feature in its slot and (when `sum` is given) adds it to `sum`; asks for the
+        /// rows of the patch `ahead` keys later (the slots are scattered, so the hardware does not guess them).
+        func store(_ n: Int, into sum: UnsafeMutablePointer<Double>?, ahead: Int) {
+            let p = lifted[n], s = Int(slots[n]), start = (p.row * frame.features.patchesWide + p.column) * d
+            frame.features.values.withUnsafeBufferPointer { v in pFeature.withUnsafeMutableBufferPointer { f in
+                if ahead < keys.count {
+                    let m = Int(keys[ahead] & 0xFFFF_FFFF), q = lifted[m]
+                    vln_prefetch(v.baseAddress! + (q.row * frame.features.patchesWide + q.column) * d, 4 * d, 0)
+                    vln_prefetch(f.baseAddress! + Int(slots[m]) * d, 2 * d, 1)
+                }
+                if let sum {
+                    vln_f32_to_f16_accumulate(v.baseAddress! + start, f.baseAddress! + s * d, sum, d)
+                } else {
+                    vln_f32_to_f16(v.baseAddress! + start, f.baseAddress! + s * d, d)
+                }
+            }}
+        }
+        var next = 0
+        while next < keys.count, keys[next] >> 32 == 0 { store(Int(keys[next] & 0xFFFF_FFFF), into: nil, ahead: next + 2); next += 1 }
+        var members: [Int32] = [], featureSum = [Double](repeating: 0, count: d)
+        members.reserveCapacity(lifted.count)
         var created = 0, merged = 0
-        for segment in bySegment.keys.sorted() {
-            let members = bySegment[segment]!
-            let (summary, positionSum, featureSum) = segmentSummary(members)
-            let candidates = nearestInstances(to: summary.centre, count: configuration.mergeNeighbours,
-                                              alsoChecking: touched.unfiled, grid: grid)
+        while next < keys.count {
+            let segment = keys[next] >> 32
+            members.removeAll(keepingCapacity: true)
+            featureSum.withUnsafeMutableBufferPointer { sum in
+                sum.update(repeating: 0)
+                while next < keys.count, keys[next] >> 32 == segment {
+                    let n = Int(keys[next] & 0xFFFF_FFFF)
+                    store(n, into: sum.baseAddress!, ahead: next + 2)      // the exact sum of the stored fp16 features
+                    members.append(slots[n]); next += 1
+                }
+            }
+            let (positionSum, lower, upper) = positionStatistics(members)
+            let scale = pScale.withUnsafeBufferPointer { S in members.reduce(Float(0)) { $0 + S[Int($1)] } }
+            let c = positionSum / Double(members.count), centre = Vec3(Float(c.x), Float(c.y), Float(c.z))
+            let nearest = nearestIDs(to: centre, count: configuration.mergeNeighbours, alsoChecking: touched.unfiled, grid: grid)
             if Self.checksNearestSearch,
-               nearestInstancesByScan(to: summary.centre, count: configuration.mergeNeighbours).map(\.id) != candidates.map(\.id) {
+               nearestByScan(to: centre, count: configuration.mergeNeighbours).map(\.id) != nearest.map(\.id) {
                 Self.nearestSearchMismatches += 1
             }
+            for n in nearest { ensureFeatureSum(n.id) }
+            // The segment's and the candidates' features: L2-normalised sums, their squared norms summed together
+            // (each in index order, as one at a time).
+            var summaryFeature: [Float] = [], candidates: [InstanceCandidate] = []
+            candidates.reserveCapacity(nearest.count)
+            featureSum.withUnsafeBufferPointer { segmentSum in iFeatureSum.withUnsafeBufferPointer { sums in
+                var rows = [UnsafePointer<Double>?](repeating: nil, count: 1 + nearest.count)
+                rows[0] = segmentSum.baseAddress!
+                for (k, n) in nearest.enumerated() { rows[1 + k] = sums.baseAddress! + n.id * d }
+                var squares = [Double](repeating: 0, count: rows.count)
+                var from = 0
+                while from < rows.count {
+                    let batch = min(4, rows.count - from)
+                    rows.withUnsafeBufferPointer { r in squares.withUnsafeMutableBufferPointer { q in
+                        vln_sum_squares(r.baseAddress! + from, batch, d, q.baseAddress! + from)
+                    }}
+                    from += batch
+                }
+                let norm = squares[0].squareRoot()
+                summaryFeature = [Float](unsafeUninitializedCapacity: d) { out, initialised in
+                    for j in 0..<d { out[j] = Float(norm > 0 ? segmentSum[j] / norm : 0) }
+                    initialised = d
+                }
+                for (k, n) in nearest.enumerated() {
+                    let row = sums.baseAddress! + n.id * d, squared = squares[1 + k]
+                    let inverse = squared > 0 ? 1 / squared.squareRoot() : 0
+                    let feature = [Float](unsafeUninitializedCapacity: d) { out, initialised in
+                        for j in 0..<d { out[j] = Float(row[j] * inverse) }
+                        initialised = d
+                    }
+                    candidates.append(InstanceCandidate(id: Int32(n.id), centre: iCentre[n.id], lower: iLower[n.id], upper: iUpper[n.id],
+                                                        feature: feature, patchCount: iMembers[n.id].count, distance: n.distance))
+                }
+            }}
+            let summary = SegmentSummary(centre: centre, lower: lower, upper: upper, feature: summaryFeature,
+                                         patchCount: members.count, meanScale: scale / Float(members.count))
             let picks = merge.choose(segment: summary, candidates: candidates)
             precondition(picks.allSatisfy(candidates.indices.contains), "InstanceMerge returned \(picks) for \(candidates.count) candidates")
             let chosen = Set(picks.map { Int(candidates[$0].id) }).sorted()
-            let target: Int
+            let target: Int, isNew: Bool
             if let first = chosen.first {
-                target = first; merged += 1
+                target = first; merged += 1; isNew = false
                 for other in chosen.dropFirst() { absorb(other, into: target, touched: &touched) }
             } else {
-                target = newInstance(step: step); created += 1
+                target = newInstance(step: step); created += 1; isNew = true
             }
-            for s in members {
-                pInstance[Int(s)] = Int32(target); pMemberIndex[Int(s)] = Int32(iMembers[target].count)
-                iMembers[target].append(s)
-            }
+            var list = iMembers[target]
+            iMembers[target] = []
+            pInstance.withUnsafeMutableBufferPointer { I in pMemberIndex.withUnsafeMutableBufferPointer { M in
+                for s in members { I[Int(s)] = Int32(target); M[Int(s)] = Int32(list.count); list.append(s) }
+            }}
+            iMembers[target] = list
             iPositionSum[target] += positionSum
-            iFeatureSum.withUnsafeMutableBufferPointer { acc in
-                for j in 0..<d { acc[target * d + j] += featureSum[j] }      // exact: sums of binary16 values
-            }
+            featureSum.withUnsafeBufferPointer { sum in iFeatureSum.withUnsafeMutableBufferPointer { acc in
+                // A new instance's row is overwritten (it holds what its slot held before; 0 + x = x bit for bit here,
+                // as these sums are never −0); else added, exactly: sums of binary16 values.
+                // A stale target stays stale (its sum is recomputed from all its members when needed).
+                let row = acc.baseAddress! + target * d
+                if isNew {
+                    row.update(from: sum.baseAddress!, count: d)
+                } else if !iSumStale[target] {
+                    for j in 0..<d { row[j] += sum[j] }
+                }
+            }}
             iLastSeen[target] = step
-            refreshInstance(target)
-            touched.instances.insert(Int32(target))
+            // The box grows by the segment's: the same as folding the members' positions in list order.
+            if isNew {
+                iLower[target] = summary.lower; iUpper[target] = summary.upper
+            } else {
+                iLower[target] = pointwiseMin(iLower[target], summary.lower); iUpper[target] = pointwiseMax(iUpper[target], summary.upper)
+            }
+            refreshCentre(target)
+            touched.instances.append(Int32(target))
             noteFiling(target, &touched)
         }
         return (created, merged)
     }
 
-    /// Moves every patch of instance `source` into `target` (sums added exactly), then `source` dies.
+    /// Moves every patch of instance `source` into `target` (sums added exactly, boxes joined), then `source` dies.
     private mutating func absorb(_ source: Int, into target: Int, touched: inout Touched) {
-        for s in iMembers[source] {
-            let i = Int(s)
-            pInstance[i] = Int32(target); pMemberIndex[i] = Int32(iMembers[target].count)
-            iMembers[target].append(s)
-        }
+        var list = iMembers[target]
+        iMembers[target] = []
+        pInstance.withUnsafeMutableBufferPointer { I in pMemberIndex.withUnsafeMutableBufferPointer { M in
+            for s in iMembers[source] { I[Int(s)] = Int32(target); M[Int(s)] = Int32(list.count); list.append(s) }
+        }}
+        iMembers[target] = list
         iPositionSum[target] += iPositionSum[source]
         let d = featureDimension
-        for j in 0..<d { iFeatureSum[target * d + j] += iFeatureSum[source * d + j] }
+        if iSumStale[target] || iSumStale[source] {
+            iSumStale[target] = true
+        } else {
+            iFeatureSum.withUnsafeMutableBufferPointer { acc in
+                for j in 0..<d { acc[target * d + j] += acc[source * d + j] }
+            }
+        }
         iFirstSeen[target] = min(iFirstSeen[target], iFirstSeen[source])
+        // Target's box is the fold of its members in list order, source's of its: appending source's members
+        // continues the fold.
+        iLower[target] = pointwiseMin(iLower[target], iLower[source]); iUpper[target] = pointwiseMax(iUpper[target], iUpper[source])
         iMembers[source] = []
         killInstance(source, touched: &touched)
-        touched.instances.remove(Int32(source))
     }
 
     private mutating func newInstance(step: Int32) -> Int {
@@ -500,31 +653,49 @@ public struct TokenMemory: Sendable {
         } else {
             inst = iAlive.count
             iAlive.append(false); iMembers.append([]); iPositionSum.append(.zero)
-            iFeatureSum.append(contentsOf: repeatElement(0, count: d)); iFeature.append(contentsOf: repeatElement(0, count: d))
+            iFeatureSum.append(contentsOf: repeatElement(0, count: d)); iSumStale.append(false)
             iCentre.append(.zero); iLower.append(.zero); iUpper.append(.zero); iZone.append(-1); iZoneIndex.append(-1)
             iLastSeen.append(0); iFirstSeen.append(0)
         }
-        iAlive[inst] = true; iMembers[inst] = []; iPositionSum[inst] = .zero
+        iAlive[inst] = true; iSumStale[inst] = false; iMembers[inst] = []; iPositionSum[inst] = .zero
         iFirstSeen[inst] = step; iLastSeen[inst] = step; iZone[inst] = -1; iZoneIndex[inst] = -1
         liveInstanceCount += 1
         return inst
     }
 
-    /// Recomputes a live instance's centre (mean of its patches), extent (box of its patches) and feature (the
-    /// L2-normalised mean of its patches' features).
+    /// Recomputes a live instance's centre (mean of its patches) and extent (box of its patches). Its feature is
+    /// computed from its sums when asked for (`normalisedFeature`).
     mutating func refreshInstance(_ inst: Int) {
-        let members = iMembers[inst], n = Double(members.count)
-        precondition(!members.isEmpty)
-        let c = iPositionSum[inst] / n
+        refreshCentre(inst)
+        (_, iLower[inst], iUpper[inst]) = positionStatistics(iMembers[inst])
+    }
+
+    /// A live instance's centre from its position sum: `Vec3(sum / n)`.
+    private mutating func refreshCentre(_ inst: Int) {
+        let n = iMembers[inst].count
+        precondition(n > 0)
+        let c = iPositionSum[inst] / Double(n)
         iCentre[inst] = Vec3(Float(c.x), Float(c.y), Float(c.z))
-        (_, iLower[inst], iUpper[inst]) = positionStatistics(members)
-        let d = featureDimension, base = inst * d
-        iFeatureSum.withUnsafeBufferPointer { sum in iFeature.withUnsafeMutableBufferPointer { out in
+    }
+
+    /// A live instance's feature: the L2-normalised mean of its patches' features, `Float(sum_j / ‖sum‖)` from the
+    /// exact fp64 sums (norm summed in index order), written to `out` (D values); zeros for a zero sum.
+    func normalisedFeature(_ inst: Int, into out: UnsafeMutablePointer<Float>) {
+        let d = featureDimension
+        currentFeatureSum(inst) { sum in
             var norm = 0.0
-            for j in 0..<d { let v = sum[base + j]; norm += v * v }
+            for j in 0..<d { let v = sum[j]; norm += v * v }
             let scale = norm > 0 ? 1 / norm.squareRoot() : 0
-            for j in 0..<d { out[base + j] = Float(sum[base + j] * scale) }
-        }}
+            for j in 0..<d { out[j] = Float(sum[j] * scale) }
+        }
+    }
+
+    /// `normalisedFeature` as an array.
+    func normalisedFeature(_ inst: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: featureDimension) { buffer, initialised in
+            normalisedFeature(inst, into: buffer.baseAddress!)
+            initialised = featureDimension
+        }
     }
 
     /// Live instances nearest to `point` by centre distance (ties: lower id first), at most `count`. Searches the
@@ -533,47 +704,71 @@ public struct TokenMemory: Sendable {
     /// the current update and not yet in the zone of their centre) are always considered. Gives the same answer as a
     /// scan over every live instance (`nearestInstancesByScan`).
     func nearestInstances(to point: Vec3, count: Int, alsoChecking extra: [Int32] = [], grid: ZoneGrid? = nil) -> [InstanceCandidate] {
+        nearestIDs(to: point, count: count, alsoChecking: extra, grid: grid).map { candidate($0.id, distance: $0.distance) }
+    }
+
+    /// The ids and centre distances behind `nearestInstances`. Cells of a shell whose box lies farther from `point`
+    /// than the k-th distance found so far (by a margin beyond float rounding) are not read.
+    func nearestIDs(to point: Vec3, count: Int, alsoChecking extra: [Int32] = [], grid: ZoneGrid? = nil) -> [(id: Int, distance: Float)] {
         guard count > 0, liveInstanceCount > 0 else { return [] }
-        var best: [(Float, Int)] = []
-        func consider(_ i: Int) {
-            let dist = distance(iCentre[i], point)
-            guard best.count < count || (dist, i) < best[best.count - 1] else { return }
-            if best.contains(where: { $0.1 == i }) { return }
-            var at = best.count
-            while at > 0 && (dist, i) < best[at - 1] { at -= 1 }
-            best.insert((dist, i), at: at)
-            if best.count > count { best.removeLast() }
-        }
-        for i in extra where iAlive[Int(i)] { consider(Int(i)) }
         let grid = grid ?? ZoneGrid(zoneOfCell)
-        guard grid.usable else { return nearestInstancesByScan(to: point, count: count) }
-        let lo = grid.lower, hi = grid.upper
-        let c = zoneCell(of: point)
-        let reach = (0..<3).map { max(Int(c[$0]) - Int(lo[$0]), Int(hi[$0]) - Int(c[$0])) }.max()!
-        var r = 0
-        while r <= reach {
-            let x0 = max(-r, Int(lo.x) - Int(c.x)), x1 = min(r, Int(hi.x) - Int(c.x))
-            let y0 = max(-r, Int(lo.y) - Int(c.y)), y1 = min(r, Int(hi.y) - Int(c.y))
-            let z0 = max(-r, Int(lo.z) - Int(c.z)), z1 = min(r, Int(hi.z) - Int(c.z))
-            if x0 <= x1, y0 <= y1, z0 <= z1 {
-                for dx in x0...x1 { for dy in y0...y1 {
-                    let onShell = abs(dx) == r || abs(dy) == r
-                    for dz in z0...z1 where onShell || abs(dz) == r {
-                        let z = grid.zone(Int(c.x) + dx, Int(c.y) + dy, Int(c.z) + dz)
-                        guard z >= 0 else { continue }
-                        for i in zMembers[Int(z)] { consider(Int(i)) }
-                    }
-                }}
+        guard grid.usable else { return nearestByScan(to: point, count: count) }
+        var best = NearestList(count: count)
+        iCentre.withUnsafeBufferPointer { centre in
+            for i in extra where iAlive[Int(i)] { best.consider(Int(i), distance(centre[Int(i)], point), checkRepeat: true) }
+            let lo = grid.lower, hi = grid.upper
+            let c = zoneCell(of: point), size = Double(configuration.zoneSize)
+            let p = SIMD3<Double>(Double(point.x), Double(point.y), Double(point.z))
+            // A centre filed in cell k lies in [k·size, (k + 1)·size] up to the rounding of ⌊centre / size⌋; the
+            // margin below (1e-4 relative) covers that and the float rounding of `distance`.
+            let slack = 1e-4 * (1 + max(abs(p.x), abs(p.y), abs(p.z)))
+            /// Distance along one axis from the point to the cell at offset `d` from its own cell.
+            func gap(_ axis: Int, _ d: Int) -> Double {
+                if d == 0 { return 0 }
+                let k = Double(Int(c[axis]) + d)
+                return d > 0 ? max(0, k * size - p[axis]) : max(0, p[axis] - (k + 1) * size)
             }
-            // Every centre in a cell beyond shell r is at least r zone edges away from any point of the centre cell.
-            if best.count == count, best[count - 1].0 <= Float(r) * configuration.zoneSize { break }
-            r += 1
+            let checkRepeat = !extra.isEmpty      // an instance of `extra` may also be listed in a zone
+            let reach = (0..<3).map { max(Int(c[$0]) - Int(lo[$0]), Int(hi[$0]) - Int(c[$0])) }.max()!
+            var r = 0
+            while r <= reach {
+                let x0 = max(-r, Int(lo.x) - Int(c.x)), x1 = min(r, Int(hi.x) - Int(c.x))
+                let y0 = max(-r, Int(lo.y) - Int(c.y)), y1 = min(r, Int(hi.y) - Int(c.y))
+                let z0 = max(-r, Int(lo.z) - Int(c.z)), z1 = min(r, Int(hi.z) - Int(c.z))
+                if x0 <= x1, y0 <= y1, z0 <= z1 {
+                    for dx in x0...x1 {
+                        let gx = gap(0, dx)
+                        for dy in y0...y1 {
+                            let gy = gap(1, dy), onShell = abs(dx) == r || abs(dy) == r
+                            for dz in z0...z1 where onShell || abs(dz) == r {
+                                // Skip a cell that lies beyond the k-th distance found so far.
+                                if best.isFull {
+                                    let gz = gap(2, dz), bound = (gx * gx + gy * gy + gz * gz).squareRoot()
+                                    if bound - slack * (1 + bound) > Double(best.worst) { continue }
+                                }
+                                let z = grid.zone(Int(c.x) + dx, Int(c.y) + dy, Int(c.z) + dz)
+                                guard z >= 0 else { continue }
+                                zMembers[Int(z)].withUnsafeBufferPointer { members in
+                                    for i in members { best.consider(Int(i), distance(centre[Int(i)], point), checkRepeat: checkRepeat) }
+                                }
+                            }
+                        }
+                    }
+                }
+                // Every centre in a cell beyond shell r is at least r zone edges away from any point of the centre cell.
+                if best.isFull, best.worst <= Float(r) * configuration.zoneSize { break }
+                r += 1
+            }
         }
-        return best.map { candidate($0.1, distance: $0.0) }
+        return best.items.map { (id: $0.id, distance: $0.distance) }
     }
 
     /// The same as `nearestInstances`, by a scan over every live instance (for tests).
     func nearestInstancesByScan(to point: Vec3, count: Int) -> [InstanceCandidate] {
+        nearestByScan(to: point, count: count).map { candidate($0.id, distance: $0.distance) }
+    }
+
+    func nearestByScan(to point: Vec3, count: Int) -> [(id: Int, distance: Float)] {
         guard count > 0 else { return [] }
         var best: [(Float, Int)] = []
         for i in 0..<iAlive.count where iAlive[i] {
@@ -585,25 +780,13 @@ public struct TokenMemory: Sendable {
                 if best.count > count { best.removeLast() }
             }
         }
-        return best.map { candidate($0.1, distance: $0.0) }
+        return best.map { (id: $0.1, distance: $0.0) }
     }
 
     private func candidate(_ i: Int, distance: Float) -> InstanceCandidate {
         InstanceCandidate(id: Int32(i), centre: iCentre[i], lower: iLower[i], upper: iUpper[i],
-                          feature: Array(iFeature[i * featureDimension ..< (i + 1) * featureDimension]),
+                          feature: normalisedFeature(i),
                           patchCount: iMembers[i].count, distance: distance)
-    }
-
-    /// The segment's summary, and its exact position and feature sums.
-    private func segmentSummary(_ members: [Int32]) -> (SegmentSummary, SIMD3<Double>, [Double]) {
-        let (sum, lo, hi) = positionStatistics(members), feature = featureSum(members)
-        let scale = members.reduce(Float(0)) { $0 + pScale[Int($1)] }
-        let c = sum / Double(members.count)
-        let norm = feature.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        let summary = SegmentSummary(centre: Vec3(Float(c.x), Float(c.y), Float(c.z)), lower: lo, upper: hi,
-                                     feature: feature.map { Float(norm > 0 ? $0 / norm : 0) }, patchCount: members.count,
-                                     meanScale: scale / Float(members.count))
-        return (summary, sum, feature)
     }
 
     // MARK: - Zones
@@ -624,19 +807,27 @@ public struct TokenMemory: Sendable {
     /// membership or members changed; an empty zone dies. Returns the number of zones that died.
     private mutating func refreshZones(_ touched: Touched) -> Int {
         var zones = touched.zones
-        for inst32 in touched.instances.sorted() where iAlive[Int(inst32)] {
+        for inst32 in Self.sortedUnique(touched.instances) where iAlive[Int(inst32)] {
             let inst = Int(inst32), old = iZone[inst], cell = zoneCell(of: iCentre[inst])
-            if old >= 0 && zCell[Int(old)] == cell { zones.insert(old); continue }
-            if old >= 0 { removeFromZone(inst); zones.insert(old) }
+            if old >= 0 && zCell[Int(old)] == cell { zones.append(old); continue }
+            if old >= 0 { removeFromZone(inst); zones.append(old) }
             let z = zoneOfCell[cell] ?? newZone(cell)
             iZone[inst] = z; iZoneIndex[inst] = Int32(zMembers[Int(z)].count); zMembers[Int(z)].append(inst32)
-            zones.insert(z)
+            zones.append(z)
         }
         var died = 0
-        for z in zones.sorted() where zAlive[Int(z)] {
+        for z in Self.sortedUnique(zones) where zAlive[Int(z)] {
             if zMembers[Int(z)].isEmpty { killZone(Int(z)); died += 1 } else { refreshZone(Int(z)) }
         }
         return died
+    }
+
+    /// The ids ascending, each once.
+    private static func sortedUnique(_ ids: [Int32]) -> [Int32] {
+        var out: [Int32] = []
+        out.reserveCapacity(ids.count)
+        for id in ids.sorted() where out.last != id { out.append(id) }
+        return out
     }
 
     private mutating func removeFromZone(_ inst: Int) {
@@ -677,6 +868,27 @@ public struct TokenMemory: Sendable {
         }
         c /= Double(zMembers[z].count)
         zCentre[z] = Vec3(Float(c.x), Float(c.y), Float(c.z))
+    }
+}
+
+/// The k nearest so far, ordered by (distance, id): the nearest-instance search's list.
+struct NearestList {
+    private(set) var items: [(distance: Float, id: Int)] = []
+    let count: Int
+    init(count: Int) { self.count = count; items.reserveCapacity(count + 1) }
+    var isFull: Bool { items.count == count }
+    /// The k-th distance (when full).
+    var worst: Float { items[items.count - 1].distance }
+
+    /// Takes instance `i` at `dist` if it is among the k nearest (ties: lower id); `checkRepeat`: `i` may be listed
+    /// already.
+    mutating func consider(_ i: Int, _ dist: Float, checkRepeat: Bool) {
+        guard items.count < count || (dist, i) < (items[items.count - 1].distance, items[items.count - 1].id) else { return }
+        if checkRepeat && items.contains(where: { $0.id == i }) { return }
+        var at = items.count
+        while at > 0 && (dist, i) < (items[at - 1].distance, items[at - 1].id) { at -= 1 }
+        items.insert((dist, i), at: at)
+        if items.count > count { items.removeLast() }
     }
 }
 
@@ -750,7 +962,7 @@ extension TokenMemory {
         func own<T>(_ a: inout [T]) { a.reserveCapacity(a.count + 1) }
         own(&px); own(&py); own(&pz); own(&pFeature); own(&pScale); own(&pDirection); own(&pStep); own(&pFrame)
         own(&pInstance); own(&pMemberIndex); own(&pAlive); own(&freePatches); own(&iAlive); own(&iMembers)
-        own(&iPositionSum); own(&iFeatureSum); own(&iFeature); own(&iCentre); own(&iLower); own(&iUpper); own(&iZone)
+        own(&iPositionSum); own(&iFeatureSum); own(&iSumStale); own(&iCentre); own(&iLower); own(&iUpper); own(&iZone)
         own(&iZoneIndex); own(&iLastSeen); own(&iFirstSeen); own(&freeInstances); own(&zAlive); own(&zCell)
         own(&zMembers); own(&zCentre); own(&freeZones)
     }
@@ -764,7 +976,6 @@ extension TokenMemory {
         var s = 0.0
         for i in 0..<px.count { s += Double(px[i]) + Double(pInstance[i]) + Double(pFeature[i * featureDimension]) }
         for v in iFeatureSum { s += v }
-        for v in iFeature { s += Double(v) }
         return s
     }
 }
@@ -778,7 +989,7 @@ extension TokenMemory {
     /// The k nearest live instances by the zone-grid search and by a full scan (ids, nearest first): equal.
     @_spi(Benchmarks)
     public func nearestInstanceIDs(to point: Vec3, count: Int) -> (grid: [Int32], scan: [Int32]) {
-        (nearestInstances(to: point, count: count).map(\.id), nearestInstancesByScan(to: point, count: count).map(\.id))
+        (nearestIDs(to: point, count: count).map { Int32($0.id) }, nearestByScan(to: point, count: count).map { Int32($0.id) })
     }
 
     /// The deletion test alone (it changes nothing): the patches `frame` would delete, ascending.

@@ -3,9 +3,11 @@
 // statistics — random segment sizes of mean 60, instances tiling the surfaces, 1 cm off them — with vlnsim's own
 // random numbers, so not the same patches), timed by phase beside the anchor by ../scripts/bench-memory.sh.
 //   swift run -c release --scratch-path ../.build-bench MemoryTiming [--patches 100000] [--grid 24] [--dim 384] [--reps 30]
-//       [--lift-depth 10] [--profile N]
+//       [--lift-depth 10] [--profile N] [--golden DIR]
 // --lift-depth: the deepest lifted patch (default 10 m, as the official code; vlnsim's default is 3 m); --profile N:
-// N updates of one memory from two poses in turn, no copies, for a profiler (prints the mean time per update).
+// N updates of one memory from two poses in turn, no copies, for a profiler (prints the mean time per update);
+// --golden DIR: a fixed sequence of updates whose memory files, reports and merge inputs are written to DIR, so that
+// two builds can be compared byte for byte (`cmp`) when a change must not alter results (see `golden(into:)`).
 // stdout: one JSON object (median and min per phase over the repetitions, each from the same restored state; the
 // restore is not timed), like the anchor's.
 import Foundation
@@ -85,6 +87,113 @@ let frameFeatures = FeatureMap(patchesHigh: grid, patchesWide: grid, channels: d
 var segments = InstanceImage(width: 256, height: 256, fill: 0)
 for y in 0..<256 { for x in 0..<256 { segments[x, y] = UInt32(1 + (y / 32) * 8 + x / 32) } }    // 64 segments
 let frame = MemoryFrame(depth: depth, intrinsics: k, worldFromCamera: pose, features: frameFeatures, segments: segments, step: 1)
+
+// --golden DIR: a fixed sequence of 60 updates of the memory from poses through the house (segments, unsegmented
+// patches, features that repeat per segment so that segments merge and fuse instances), writing to DIR each report,
+// a digest of every merge decision's inputs, query answers and the memory file every 10 frames, and checking that a
+// memory saved and loaded halfway continues identically: two builds compare with `cmp` file by file.
+if let g = CommandLine.arguments.firstIndex(of: "--golden"), g + 1 < CommandLine.arguments.count {
+    try golden(into: CommandLine.arguments[g + 1])
+    exit(0)
+}
+
+/// Planar depth of the house's rectangles from a pose (256 × 256, hfov 90°, capped at 10 m).
+@MainActor func houseDepth(_ pose: RigidTransform) -> DepthImage {
+    var depth = DepthImage(width: 256, height: 256, fill: .infinity)
+    for y in 0..<256 {
+        for x in 0..<256 {
+            let ray = k.cameraRay(x: Float(x) + 0.5, y: Float(y) + 0.5), d = pose.applyToDirection(ray)
+            for (o, a, b) in rects {
+                let n = cross(a, b), denom = dot(d, n)
+                guard denom != 0 else { continue }
+                let t = dot(o - pose.translation, n) / denom
+                let q = pose.translation + t * d - o
+                let s = dot(q, a) / dot(a, a), u = dot(q, b) / dot(b, b)
+                if t > 0, s >= 0, s <= 1, u >= 0, u <= 1, t < depth[x, y] { depth[x, y] = t }
+            }
+            depth[x, y] = min(depth[x, y], 10)
+        }
+    }
+    return depth
+}
+
+/// FNV-1a over the bits of every merge decision's inputs and outputs.
+nonisolated(unsafe) var mergeDigest: UInt64 = 0xcbf2_9ce4_8422_2325
+nonisolated(unsafe) var mergeCalls = 0
+func mix(_ v: UInt64) { mergeDigest = (mergeDigest ^ v) &* 0x0000_0100_0000_01B3 }
+func mix(_ v: Vec3) { mix(UInt64(v.x.bitPattern)); mix(UInt64(v.y.bitPattern)); mix(UInt64(v.z.bitPattern)) }
+struct RecordingMerge: InstanceMerge {
+    let inner: GeometricInstanceMerge
+    init(minimumCosine: Float) { inner = GeometricInstanceMerge(minimumCosine: minimumCosine) }
+    func choose(segment: SegmentSummary, candidates: [InstanceCandidate]) -> [Int] {
+        let picks = inner.choose(segment: segment, candidates: candidates)
+        mergeCalls += 1
+        mix(segment.centre); mix(segment.lower); mix(segment.upper); mix(UInt64(segment.patchCount))
+        mix(UInt64(segment.meanScale.bitPattern)); for f in segment.feature { mix(UInt64(f.bitPattern)) }
+        for c in candidates {
+            mix(UInt64(UInt32(bitPattern: c.id))); mix(c.centre); mix(c.lower); mix(c.upper); mix(UInt64(c.patchCount))
+            mix(UInt64(c.distance.bitPattern)); for f in c.feature { mix(UInt64(f.bitPattern)) }
+        }
+        for p in picks { mix(UInt64(p)) }
+        return picks
+    }
+}
+
+@MainActor func golden(into dir: String) throws {
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    var m = base
+    var other: TokenMemory?
+    var log = ""
+    var frng = SeededRandom(seed: 7)
+    // One base feature per segment id: a segment seen again (same id) merges with what it saw before.
+    let segmentBase = (0..<65).map { _ in (0..<dim).map { _ in frng.uniform(-1, 1) } }
+    for i in 0..<60 {
+        let t = Float(i) / 60
+        let position = Vec3(1.2 + 9.6 * t, 1.25, -1.5 - 7 * abs(sin(3 * t)))
+        let pose = RigidTransform(rotation: Quaternion(heading: Float(i) * 0.55), translation: position)
+        let shift = (i * 8) % 32
+        var seg = InstanceImage(width: 256, height: 256, fill: 0)
+        for y in 0..<256 { for x in 0..<256 where y >= 40 {
+            seg[x, y] = UInt32(1 + ((y + shift) / 32 % 8) * 8 + (x + shift) / 32 % 8)
+        }}
+        var values = [Float](repeating: 0, count: grid * grid * dim)
+        for r in 0..<grid { for c in 0..<grid {
+            let id = Int(seg[(2 * c + 1) * 256 / (2 * grid), (2 * r + 1) * 256 / (2 * grid)])
+            for j in 0..<dim { values[(r * grid + c) * dim + j] = segmentBase[id][j] + frng.uniform(-0.3, 0.3) }
+        }}
+        let f = MemoryFrame(depth: houseDepth(pose), intrinsics: k, worldFromCamera: pose,
+                            features: FeatureMap(patchesHigh: grid, patchesWide: grid, channels: dim, values: values),
+                            segments: seg, step: 100 + i, name: "golden-\(i)")
+        // Every third frame merges on box overlap alone (cosine ≥ −2), so that segments often fuse several instances.
+        m.merge = RecordingMerge(minimumCosine: i % 3 == 0 ? -2 : 0.8)
+        let report = try m.insert(f)
+        if var o = other {
+            o.merge = GeometricInstanceMerge(minimumCosine: i % 3 == 0 ? -2 : 0.8)
+            guard try o.insert(f) == report else { throw VLNError.invalidValue(field: "golden", reason: "loaded memory diverged at \(i)") }
+            other = o
+        }
+        log += "\(i) deleted \(report.deleted) inserted \(report.inserted) instancesRemoved \(report.instancesRemoved) zonesRemoved \(report.zonesRemoved) created \(report.instancesCreated) merged \(report.segmentsMerged) live \(report.livePatches)/\(report.liveInstances)/\(report.liveZones) merges \(mergeCalls) digest \(String(mergeDigest, radix: 16))\n"
+        if i % 10 == 9 {
+            try m.save(to: "\(dir)/m-\(i).vlnmem")
+            let violations = m.invariantViolations()
+            guard violations.isEmpty else { throw VLNError.invalidValue(field: "golden", reason: "\(violations)") }
+            let q = segmentBase[(i * 7) % 64 + 1]
+            log += "  instances \(try m.rankInstances(q, top: 5).map { "\($0.id):\($0.score.bitPattern)" })\n"
+            log += "  zones \(try m.rankZones(q, top: 3).map { "\($0.id):\($0.score.bitPattern)" })\n"
+            let tokens = m.vlmTokens(at: AgentPose(position: position, heading: Float(i)))
+            log += "  tokens \(tokens.instances.map(\.id)) \(tokens.zones.map(\.id)) \(tokens.patches.count)\n"
+        }
+        if i == 29 {
+            try m.save(to: "\(dir)/half.vlnmem")
+            let o = try TokenMemory.load(from: "\(dir)/half.vlnmem", merge: GeometricInstanceMerge(minimumCosine: 0.8))
+            try o.save(to: "\(dir)/half-resaved.vlnmem")
+            other = o
+        }
+    }
+    try other!.save(to: "\(dir)/continued.vlnmem")
+    try log.write(toFile: "\(dir)/log.txt", atomically: true, encoding: .utf8)
+    print("golden: 60 frames, \(mergeCalls) merge decisions, digest \(String(mergeDigest, radix: 16)), \(m.livePatchCount) patches, \(m.liveInstanceCount) instances, \(m.liveZoneCount) zones")
+}
 
 // --profile N: N updates of one memory with the frame seen from two poses in turn (no copies), for a profiler.
 let profileSteps = option("--profile", 0)

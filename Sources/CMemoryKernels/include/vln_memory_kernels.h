@@ -26,4 +26,22 @@ void vln_f16_accumulate(const uint16_t *src, double *acc, size_t n, double sign)
 size_t vln_deletion_test(const float *x, const float *y, const float *z, size_t n, const float r[9], const float t[3],
                          float range, float fx, float fy, float ppx, float ppy, int width, int height,
                          const float *depth, float tol, int32_t *out);
+
+/// dst[i] = binary16(src[i]) (as vln_f32_to_f16), and acc[i] += double(dst[i]) (exact, as vln_f16_accumulate with
+/// sign 1): storing a patch's feature and adding it to its segment's sum in one pass.
+void vln_f32_to_f16_accumulate(const float *src, uint16_t *dst, double *acc, size_t n);
+
+/// out[k] = ((0 + r[0]·r[0]) + r[1]·r[1]) + … + r[n−1]·r[n−1] for r = rows[k], k < count: each sum in index order
+/// (up to 4 at once in the lanes of one vector, so each is the sequential sum, bit for bit).
+void vln_sum_squares(const double *const rows[], size_t count, size_t n, double *out);
+
+/// out[k] = ((0 + a[0]·b[0]) + a[1]·b[1]) + … in float for b = rows[k], k < count: each in index order, as the
+/// sequential loop (up to 8 at once in the lanes of one vector).
+void vln_dots(const float *a, const float *const rows[], size_t count, size_t n, float *out);
+
+/// Prefetches the cache lines of bytes at p (for writing when write ≠ 0): a hint, no effect on results.
+void vln_prefetch(const void *p, size_t bytes, int write);
+
+/// 1 when every |v[i]| ≤ limit (a NaN is not), else 0.
+int vln_all_within(const float *v, size_t n, float limit);
 #endif
