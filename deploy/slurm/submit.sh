@@ -8,9 +8,10 @@
 #       `scontrol requeue`s the tasks of the run in DIR that ended without success (cancelled, failed, timed out,
 #       node failure) and re-arms the merge job: each requeued task resumes its shard. Needs Slurm to still know the
 #       tasks (MinJobAge, 300 s by default, after they ended); otherwise use --resubmit.
-#   submit.sh --resubmit DIR
-#       submits the unfinished shards of the run in DIR again (a new array of just those indexes, same N) and a new
-#       merge job; each resubmitted task resumes its shard. Refused while a task of the run is still queued or running.
+#   submit.sh --resubmit DIR [SBATCH_OPTION…]
+#       submits the unfinished shards of the run in DIR again (a new array of just those indexes, same N; the sbatch
+#       options, e.g. --time=04:00:00, for this array only) and a new merge job; each resubmitted task resumes its
+#       shard. Refused while a task of the run is still queued or running.
 #
 # sbatch options (passed to both jobs unless named otherwise): --partition P, --account A, --qos Q, --time T (bench
 # tasks), --mem M (bench tasks), --cpus C (cpus per bench task; vlnsim --workers follows it), --merge-time T,
@@ -94,8 +95,11 @@ load_state() {
 # --- --requeue / --resubmit ----------------------------------------------------------------------------------------
 if [ "${1:-}" = "--requeue" ] || [ "${1:-}" = "--resubmit" ]; then
   mode=$1
-  [ $# -eq 2 ] || fail "usage: submit.sh $mode RESULTS"
+  [ $# -ge 2 ] || fail "usage: submit.sh $mode RESULTS"
+  [ "$mode" = --resubmit ] || [ $# -eq 2 ] || fail "usage: submit.sh --requeue RESULTS (no other arguments)"
   load_state "$2"
+  shift 2
+  extra_sbatch=("$@")
   pending=()
   for ((i = 0; i < shards; i++)); do
     shard_complete "$results" "$i" "$shards" && continue
@@ -128,7 +132,10 @@ if [ "${1:-}" = "--requeue" ] || [ "${1:-}" = "--resubmit" ]; then
     fi
   else
     [ "$merge_state" = PENDING ] && { scancel "$merge_job"; echo "cancelled the pending merge job $merge_job"; }
+    saved=("${task_sbatch[@]}")
+    task_sbatch+=("${extra_sbatch[@]}")
     if [ ${#pending[@]} -gt 0 ]; then submit_tasks "${pending[@]}"; else echo "every shard is complete"; fi
+    task_sbatch=("${saved[@]}")
     submit_merge
   fi
   write_state
