@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats=${1:-3}
-suite=$(pwd)/${SUITE:-instructions/suite_static.json.gz}
+suite=${SUITE:-instructions/suite_static.json.gz}; [[ "$suite" = /* ]] || suite="$(pwd)/$suite"
 planners=${PLANNERS:-oracle}
 shards=${SHARDS:-2}
 label="slurm bench"
