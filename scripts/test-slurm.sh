@@ -192,6 +192,17 @@ for spec in 5/4 0/0; do
     ok "vlnsim-bench.sbatch as task $i of $n: refused, nothing written"
   else bad "vlnsim-bench.sbatch as task $spec: $(cat "$T/bad/stderr")"; fi
 done
+# Two tasks of one shard at once (a resubmission while the old task runs): the second refuses to start.
+( exec 9> "$T/run-clean/shards/.shard-0-of-4.lock"; flock 9; exec sleep 30 ) &
+holder=$!  # the subshell, then sleep itself (same pid), holding the lock
+for ((n = 0; n < 50; n++)); do flock -n "$T/run-clean/shards/.shard-0-of-4.lock" true || break; sleep 0.1; done
+if env SLURM_ARRAY_TASK_ID=0 VLNSIM_SHARDS=4 bash deploy/slurm/vlnsim-bench.sbatch "$T/run-clean" --suite "$suite" --planner "$planners" \
+    > "$T/bad/stdout" 2> "$T/bad/stderr"; then
+  bad "vlnsim-bench.sbatch ran shard 0/4 while another task held it"
+elif grep -q "being run by another task" "$T/bad/stderr"; then
+  ok "a second task of shard 0/4 while the first runs: refused ($(sed 's/^vlnsim-bench.sbatch: //; s/ (lock.*//' "$T/bad/stderr"))"
+else bad "second task of one shard: $(cat "$T/bad/stderr")"; fi
+kill "$holder" 2>/dev/null || true; wait "$holder" 2>/dev/null || true
 jobs_before=$(squeue -h | wc -l)
 if deploy/slurm/submit.sh --shards 0 --results "$T/bad/zero" -- --suite "$suite" --planner oracle > "$T/bad/stdout" 2> "$T/bad/stderr"; then
   bad "submit.sh --shards 0 succeeded"
