@@ -29,7 +29,8 @@ export VLNSIM
 # Nothing from a surrounding Slurm job or the caller's Slurm setup leaks in.
 while read -r v; do unset "$v"; done < <(env | sed -n 's/^\(SLURM_[A-Za-z0-9_]*\|SBATCH_[A-Za-z0-9_]*\|SQUEUE_[A-Za-z0-9_]*\|SCONTROL_[A-Za-z0-9_]*\)=.*/\1/p')
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/vlnsim-slurm.XXXXXX")
+# Under /tmp, not $TMPDIR: the munge user must be able to reach the socket folder through every parent.
+T=$(mktemp -d /tmp/vlnsim-slurm.XXXXXX)
 chmod 755 "$T"  # munged (user munge) must reach its socket folder; nobody reaches the read-only folder of check 4
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "  ok: $*"; }
