@@ -50,6 +50,15 @@ public struct GroundTruthSemanticEncoder: FeatureMapEncoder {
         channels = textEncoder.dimension
     }
 
+    /// This encoder with `newCategories` added (a scene event that adds an object), or itself when every id already
+    /// has that category. The categories are embedded again with `textEncoder` (all of them, as `init` does).
+    /// - Throws: whatever the text encoder throws.
+    public func including(categories newCategories: [UInt32: String], textEncoder: TextEncoder) throws -> GroundTruthSemanticEncoder {
+        guard newCategories.contains(where: { categories[$0.key] != $0.value }) else { return self }
+        return try GroundTruthSemanticEncoder(textEncoder: textEncoder, categories: categories.merging(newCategories) { $1 },
+                                              patchSize: patchSize, noiseSigma: noiseSigma, seed: seed)
+    }
+
     /// The majority instance id of each patch, `patchesHigh × patchesWide`, row-major.
     public func majorityIDs(_ ids: InstanceImage) -> (patchesHigh: Int, patchesWide: Int, ids: [UInt32]) {
         let ph = (ids.height + patchSize - 1) / patchSize, pw = (ids.width + patchSize - 1) / patchSize
