@@ -457,6 +457,7 @@ final class Worker {
                 for g in e.goals { _ = sim.distanceField(to: [Vec3(Float(g.position.x), Float(g.position.y), Float(g.position.z))]) }
             }
             var clock = Stopwatch()
+            let cpu0 = chainPerception != nil ? threadCPUSeconds() : 0
             let seed = episodeSeed(runSeed: config.settings.seed, episodeID: entry.key)
             let outcome: EpisodeRecord.Outcome
             let perception = chainPerception  // a unit is one episode or one chain: fresh per single episode
@@ -471,6 +472,7 @@ final class Worker {
                                      perception: perception, draw: !replay)
             }
             let wall = clock.lap() / 1000
+            perception?.timing.cpu = perception != nil ? threadCPUSeconds() - cpu0 : 0
             if replay { continue }
             var record = EpisodeRecord(planner: planner.name, key: entry.key, episodeID: entry.id, suiteIndex: entry.index,
                                        sceneID: entry.sceneID, chain: entry.chain, seed: seed, outcome: outcome, wallSeconds: wall)
@@ -540,9 +542,9 @@ final class Worker {
             policy = { sim in
                 guard perceptionFailure == nil else { return .stop }
                 do { try perception.perceive(sim) } catch { perceptionFailure = error; return .stop }
-                var clock = Stopwatch()
+                let t0 = threadCPUSeconds()
                 let action = decide(sim)
-                perception.timing.policy += clock.lap() / 1000
+                perception.timing.policy += threadCPUSeconds() - t0
                 return action
             }
         }

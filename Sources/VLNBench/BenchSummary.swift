@@ -43,17 +43,19 @@ public struct SummaryRow: Sendable {
         if !timed.isEmpty { perception = (timed.reduce(PerceptionTiming(), +), wall, steps) }
     }
 
-    /// Milliseconds per action of each stage of the perception loop: `render`, `encode`, `memory`, `policy`, and
-    /// `other` (the rest of the episode wall time: the simulator's step, the trajectory record, the measures); with
-    /// `steps_per_s` and `frames`. Nil in a blind run.
+    /// CPU milliseconds (of the worker thread) per action of each stage of the perception loop: `render`, `encode`,
+    /// `memory`, `policy`, and `other` (the rest of the episode's CPU time: the simulator's step, the trajectory record,
+    /// the measures), their sum `total`; `steps_per_cpu_s` (agent steps per second of one core), `frames`, `steps`.
+    /// Nil in a blind run.
     public var stageMillisecondsPerStep: JSONValue? {
         guard let p = perception, p.steps > 0 else { return nil }
         let t = p.timing, n = Double(p.steps)
         let staged = t.render + t.encode + t.memory + t.policy
         func ms(_ s: Double) -> JSONValue { jsonNumber(s * 1000 / n) }
         return .object(["render": ms(t.render), "encode": ms(t.encode), "memory": ms(t.memory), "policy": ms(t.policy),
-                        "other": ms(max(p.wallSeconds - staged, 0)), "total": ms(p.wallSeconds), "frames": .int(t.frames),
-                        "steps": .int(p.steps)])
+                        "other": ms(max(t.cpu - staged, 0)), "total": ms(max(t.cpu, staged)), "frames": .int(t.frames),
+                        "steps": .int(p.steps), "clock": .string("CLOCK_THREAD_CPUTIME_ID"),
+                        "steps_per_cpu_s": t.cpu > 0 ? jsonNumber(n / t.cpu) : .null])
     }
 }
 

@@ -51,7 +51,15 @@ public struct PerceptionSettings: Equatable, Sendable {
     }
 }
 
-/// Seconds spent in each stage of the perception loop (summed over steps).
+/// CPU seconds of the calling thread (`CLOCK_THREAD_CPUTIME_ID`): what one core spent on this thread, much less
+/// disturbed than wall time by other processes on a loaded machine.
+public func threadCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+/// CPU seconds of the worker thread spent in each stage of the perception loop (summed over steps; `threadCPUSeconds`).
 public struct PerceptionTiming: Equatable, Sendable {
     /// `Simulator.observe()`: RGB, depth and instance ids.
     public var render = 0.0
@@ -63,6 +71,8 @@ public struct PerceptionTiming: Equatable, Sendable {
     public var policy = 0.0
     /// Observations processed (one per decision).
     public var frames = 0
+    /// The whole episode (its run and its measures, as `wall_s`), CPU seconds of the worker thread.
+    public var cpu = 0.0
 
     public init() {}
 
@@ -70,20 +80,22 @@ public struct PerceptionTiming: Equatable, Sendable {
     public static func + (a: Self, b: Self) -> Self {
         var t = a
         t.render += b.render; t.encode += b.encode; t.memory += b.memory; t.policy += b.policy; t.frames += b.frames
+        t.cpu += b.cpu
         return t
     }
 
-    /// Stage name → seconds, as `episodes.jsonl`'s `timing` holds them (`render_s`, `encode_s`, `memory_s`, `policy_s`).
+    /// Stage name → CPU seconds, as `episodes.jsonl`'s `timing` holds them (`render_s`, `encode_s`, `memory_s`,
+    /// `policy_s`, and `cpu_s` for the episode).
     var json: [String: JSONValue] {
         ["render_s": .double(render), "encode_s": .double(encode), "memory_s": .double(memory), "policy_s": .double(policy),
-         "frames": .int(frames)]
+         "frames": .int(frames), "cpu_s": .double(cpu)]
     }
 
     /// Reads the fields of `json` back; nil when the line has no stage times (a blind run).
     init?(json: [String: JSONValue]) {
         guard let r = json["render_s"]?.number, let e = json["encode_s"]?.number, let m = json["memory_s"]?.number,
-              let p = json["policy_s"]?.number, case let .int(f)? = json["frames"] else { return nil }
-        render = r; encode = e; memory = m; policy = p; frames = f
+              let p = json["policy_s"]?.number, case let .int(f)? = json["frames"], let c = json["cpu_s"]?.number else { return nil }
+        render = r; encode = e; memory = m; policy = p; frames = f; cpu = c
     }
 }
 
@@ -135,9 +147,10 @@ public final class PerceptionState {
     /// Renders the agent's current view, encodes it and inserts it into the memory, timing each stage.
     /// - Throws: the encoder's or the memory's `VLNError` (the episode fails with it).
     func perceive(_ sim: Simulator) throws {
-        var clock = Stopwatch()
+        var t0 = threadCPUSeconds()
+        func lap() -> Double { let t = threadCPUSeconds(); defer { t0 = t }; return t - t0 }
         let obs = sim.observe()
-        timing.render += clock.lap() / 1000
+        timing.render += lap()
         if encoder == nil || encoderVersion != sim.navigationVersion || encoderScene != ObjectIdentifier(sim) {
             // A scene event may have added an instance with a new category: read the categories again.
             let categories = sim.scene.instances.mapValues(\.category)
@@ -147,14 +160,14 @@ public final class PerceptionState {
                 encoder = try GroundTruthSemanticEncoder(textEncoder: textEncoder, categories: categories, patchSize: settings.patchSize)
             }
             encoderVersion = sim.navigationVersion; encoderScene = ObjectIdentifier(sim)
-            _ = clock.lap()  // the embeddings of new categories are not part of a step's encode time
+            _ = lap()  // the embeddings of new categories are not part of a step's encode time
         }
         let map = try encoder!.featureMap(FeatureMapInput(rgb: obs.rgb, instanceIDs: obs.instanceIds))
-        timing.encode += clock.lap() / 1000
+        timing.encode += lap()
         var frame = obs.memoryFrame(features: map)
         frame.step = chainSteps + obs.step
         lastUpdate = try memory.insert(frame)
-        timing.memory += clock.lap() / 1000
+        timing.memory += lap()
         observation = obs; features = map
         timing.frames += 1
     }

@@ -84,7 +84,7 @@ final class PerceptionLoopTests: XCTestCase {
             XCTAssertEqual(parts.reduce(0, +), Bench.number(stages["total"]), accuracy: 1e-6 * Bench.number(stages["total"]))
             XCTAssertEqual(stages["frames"], stages["steps"])
         }
-        XCTAssertTrue(try String(contentsOfFile: dir + "/full1/summary.md", encoding: .utf8).contains("perception loop, ms per action: render"))
+        XCTAssertTrue(try String(contentsOfFile: dir + "/full1/summary.md", encoding: .utf8).contains("perception loop, CPU ms per action (worker thread): render"))
     }
 
     /// A planner sees, at every decision, the view of the state it decides in (the same pixels as an independent
