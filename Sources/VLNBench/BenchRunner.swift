@@ -422,6 +422,9 @@ final class Worker {
             failedScenes[sceneID] = error
             throw error
         }
+        // The perception loop renders on the worker's own thread: workers are the parallelism, and one-core figures
+        // stay one core.
+        if context.config.settings.perception != nil { sim.renderThreads = 1 }
         simulators.append((sceneID, sim))
         if simulators.count > keep { resolver.evict(simulators.removeFirst().sceneID) }
         return sim
