@@ -44,18 +44,19 @@ public struct SummaryRow: Sendable {
     }
 
     /// CPU milliseconds (of the worker thread) per action of each stage of the perception loop: `render`, `encode`,
-    /// `memory`, `policy`, and `other` (the rest of the episode's CPU time: the simulator's step, the trajectory record,
-    /// the measures), their sum `total`; `steps_per_cpu_s` (agent steps per second of one core), `frames`, `steps`.
-    /// Nil in a blind run.
+    /// `memory`, `policy`, and `other` (the rest of the episodes' CPU time: the simulator's step, the trajectory
+    /// record, the measures), their sum `total`; `steps_per_cpu_s` = actions / (CPU seconds − setup): agent steps per
+    /// second of one core; `setup_s`, the CPU seconds spent embedding categories (once per category and run, left out
+    /// of the rest); `frames`, `steps`. Nil in a blind run.
     public var stageMillisecondsPerStep: JSONValue? {
         guard let p = perception, p.steps > 0 else { return nil }
         let t = p.timing, n = Double(p.steps)
-        let staged = t.render + t.encode + t.memory + t.policy
+        let staged = t.render + t.encode + t.memory + t.policy, looped = max(t.cpu - t.setup, staged)
         func ms(_ s: Double) -> JSONValue { jsonNumber(s * 1000 / n) }
         return .object(["render": ms(t.render), "encode": ms(t.encode), "memory": ms(t.memory), "policy": ms(t.policy),
-                        "other": ms(max(t.cpu - staged, 0)), "total": ms(max(t.cpu, staged)), "frames": .int(t.frames),
-                        "steps": .int(p.steps), "clock": .string("CLOCK_THREAD_CPUTIME_ID"),
-                        "steps_per_cpu_s": t.cpu > 0 ? jsonNumber(n / t.cpu) : .null])
+                        "other": ms(looped - staged), "total": ms(looped), "frames": .int(t.frames),
+                        "steps": .int(p.steps), "clock": .string("CLOCK_THREAD_CPUTIME_ID"), "setup_s": jsonNumber(t.setup),
+                        "steps_per_cpu_s": looped > 0 ? jsonNumber(n / looped) : .null])
     }
 }
 

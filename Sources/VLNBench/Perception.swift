@@ -71,8 +71,11 @@ public struct PerceptionTiming: Equatable, Sendable {
     public var policy = 0.0
     /// Observations processed (one per decision).
     public var frames = 0
-    /// The whole episode (its run and its measures, as `wall_s`), CPU seconds of the worker thread.
+    /// The whole episode (its run and its measures, as `wall_s`), CPU seconds of the worker thread, `setup` included.
     public var cpu = 0.0
+    /// Building the ground-truth encoder: embedding categories not seen before in the run (all-MiniLM-L6-v2, once per
+    /// category and run, so mostly in a run's first episodes) and the id → category table. Not a per-step cost.
+    public var setup = 0.0
 
     public init() {}
 
@@ -80,7 +83,7 @@ public struct PerceptionTiming: Equatable, Sendable {
     public static func + (a: Self, b: Self) -> Self {
         var t = a
         t.render += b.render; t.encode += b.encode; t.memory += b.memory; t.policy += b.policy; t.frames += b.frames
-        t.cpu += b.cpu
+        t.cpu += b.cpu; t.setup += b.setup
         return t
     }
 
@@ -88,14 +91,14 @@ public struct PerceptionTiming: Equatable, Sendable {
     /// `policy_s`, and `cpu_s` for the episode).
     var json: [String: JSONValue] {
         ["render_s": .double(render), "encode_s": .double(encode), "memory_s": .double(memory), "policy_s": .double(policy),
-         "frames": .int(frames), "cpu_s": .double(cpu)]
+         "frames": .int(frames), "cpu_s": .double(cpu), "setup_s": .double(setup)]
     }
 
     /// Reads the fields of `json` back; nil when the line has no stage times (a blind run).
     init?(json: [String: JSONValue]) {
         guard let r = json["render_s"]?.number, let e = json["encode_s"]?.number, let m = json["memory_s"]?.number,
               let p = json["policy_s"]?.number, case let .int(f)? = json["frames"], let c = json["cpu_s"]?.number else { return nil }
-        render = r; encode = e; memory = m; policy = p; frames = f; cpu = c
+        render = r; encode = e; memory = m; policy = p; frames = f; cpu = c; setup = json["setup_s"]?.number ?? 0
     }
 }
 
@@ -160,7 +163,7 @@ public final class PerceptionState {
                 encoder = try GroundTruthSemanticEncoder(textEncoder: textEncoder, categories: categories, patchSize: settings.patchSize)
             }
             encoderVersion = sim.navigationVersion; encoderScene = ObjectIdentifier(sim)
-            _ = lap()  // the embeddings of new categories are not part of a step's encode time
+            timing.setup += lap()  // embedding new categories is not part of a step's encode time
         }
         let map = try encoder!.featureMap(FeatureMapInput(rgb: obs.rgb, instanceIDs: obs.instanceIds))
         timing.encode += lap()

@@ -115,13 +115,24 @@ public struct GroundTruthSemanticEncoder: FeatureMapEncoder {
         }
         let (ph, pw, majority) = majorityIDs(ids)
         var map = FeatureMap(patchesHigh: ph, patchesWide: pw, channels: channels)
+        if noiseSigma == 0 {
+            // Without noise a patch's feature is its category's embedding, looked up once per run of equal ids.
+            let c = channels
+            map.values.withUnsafeMutableBufferPointer { out in
+                var lastID: UInt32 = 0, last: [Float]? = nil
+                for (i, id) in majority.enumerated() where id != 0 {
+                    if id != lastID { lastID = id; last = categories[id].flatMap { embeddings[$0] } }
+                    guard let e = last, e.count == c else { continue }
+                    e.withUnsafeBufferPointer { (out.baseAddress! + i &* c).update(from: $0.baseAddress!, count: c) }
+                }
+            }
+            return map
+        }
         var rng = SeededRandom(seed: noiseSeed)
         for (i, id) in majority.enumerated() {
             guard id != 0, let category = categories[id], var e = embeddings[category] else { continue }
-            if noiseSigma > 0 {
-                for j in 0..<e.count { e[j] += noiseSigma * GroundTruthSemanticEncoder.gaussian(&rng) }
-                e = normalised(e)
-            }
+            for j in 0..<e.count { e[j] += noiseSigma * GroundTruthSemanticEncoder.gaussian(&rng) }
+            e = normalised(e)
             map.values.replaceSubrange((i * channels)..<((i + 1) * channels), with: e)
         }
         return map
