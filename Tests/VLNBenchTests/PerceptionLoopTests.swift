@@ -42,6 +42,7 @@ struct LookingPlanner: Planner {
 final class PerceptionLoopTests: XCTestCase {
     static let small = PerceptionSettings(width: 64, height: 64, patchSize: 16)
 
+    @discardableResult
     static func run(_ suite: String, _ planners: [any Planner], out: String, workers: Int = 1, perception: PerceptionSettings? = small,
                     resume: Bool = false) throws -> BenchRunReport {
         var c = BenchRunConfiguration(suitePath: suite, planners: planners, outDirectory: out, vlnsimVersion: "test")
@@ -136,6 +137,17 @@ final class PerceptionLoopTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("perception"), "\(e)")
         }
         XCTAssertNoThrow(try Self.run(suite, forward, out: dir + "/full", resume: true))
+
+        // Merge refuses a blind shard beside a full one.
+        let two = try Bench.write(Array(Bench.house1.prefix(2)), in: dir, name: "two.json")
+        try Bench.run(two, forward, out: dir + "/s0", shard: try Shard(index: 0, count: 2))
+        var c = BenchRunConfiguration(suitePath: two, planners: forward, outDirectory: dir + "/s1", vlnsimVersion: "test")
+        c.shard = try Shard(index: 1, count: 2); c.progress = false; c.log = { _ in }
+        c.settings = BenchSettings(perception: Self.small); c.textEncoder = HashTextEncoder()
+        _ = try BenchRunner.run(c)
+        XCTAssertThrowsError(try BenchMerge.merge(directories: [dir + "/s0", dir + "/s1"], out: dir + "/merged")) { e in
+            XCTAssertTrue("\(e)".contains("perception"), "\(e)")
+        }
     }
 
     func testSettingsAreChecked() {
