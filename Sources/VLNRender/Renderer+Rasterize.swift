@@ -29,7 +29,9 @@ import VLNScene
 // 5. Resolve: per covered pixel the z-depth `1 / (1/z)` from the winner's plane in double precision, the
 //    instance id, and the ray caster's shading `albedo · (0.35 + 0.65 · |n · v|)` with `v` the pixel's unit viewing
 //    ray, computed in the camera frame (`n · v = (Rᵀn) · r / |r|` for the camera ray r = ((x − cx)/fx, −(y − cy)/fy, −1)),
-//    so colours may differ from the ray caster's by one level where the rounding falls differently.
+//    so colours may differ from the ray caster's by one level where the rounding falls differently. Groups of four
+//    covered pixels along a row are resolved together (SIMD, the same operations per lane as for one pixel, so the
+//    same bits).
 //
 // Every value written for a pixel depends only on the scene, the camera and the pixel, so any thread count gives
 // bit-identical frames.
