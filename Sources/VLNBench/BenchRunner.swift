@@ -137,8 +137,9 @@ public struct BenchRunReport {
 public enum BenchRunner {
     /// Runs (or resumes) a benchmark.
     /// - Throws: `VLNError` for the suite as a whole (unreadable, corrupt, invalid), an unusable output folder, a
-    ///   manifest that does not match on `--resume`, an existing run without `--resume`, a corrupt `episodes.jsonl`;
-    ///   with `strict`, the first episode's error. Errors of single episodes are otherwise recorded and the run goes on.
+    ///   manifest that does not match on `--resume`, an existing run without `--resume`, a corrupt `episodes.jsonl`,
+    ///   invalid perception settings or perception without `textEncoder` (field `--resolution`, `--patch-size` or
+    ///   `--perception`), before anything is written; with `strict`, the first episode's error. Errors of single episodes are otherwise recorded and the run goes on.
     public static func run(_ config: BenchRunConfiguration) throws -> BenchRunReport {
         precondition(!config.planners.isEmpty && config.workers >= 1 && config.settings.maxSteps >= 1)
         var config = config
