@@ -18,9 +18,10 @@
 //   VLNMemory (Dynam3D patch/instance/zone token memory)            ← VLNCore, CMemoryKernels, CZlib
 //   VLNMeasures (VLN-CE measures: NE, SR, OSR, SPL, nDTW, SDTW, TL; distance injected) ← VLNCore
 //   VLNEpisodes (VLN-CE episode and ground-truth files, .json/.json.gz)                 ← VLNCore, CZlib
-//   VLNBench (benchmark suites: scene ids, suite generation, R2R-style instructions, the runner, baselines)
-//                                                                       ← VLNSim, VLNDraw, VLNMeasures, VLNEpisodes
-//   vlnsim (CLI; memory maps, Observation/RGBDFrame → MemoryFrame glue) ← VLNSim, VLNDraw, VLNNavigation, VLNEncoders, VLNMemory,
+//   VLNBench (benchmark suites: scene ids, suite generation, R2R-style instructions, the runner, baselines, the
+//     perception loop: render → ground-truth encoder → token memory → policy)
+//                                                   ← VLNSim, VLNDraw, VLNMeasures, VLNEpisodes, VLNEncoders, VLNMemory
+//   vlnsim (CLI; memory maps, RGBDFrame → MemoryFrame glue) ← VLNSim, VLNDraw, VLNNavigation, VLNEncoders, VLNMemory,
 //     VLNMeasures, VLNEpisodes, VLNBench
 import PackageDescription
 
@@ -57,7 +58,7 @@ let package = Package(
         .target(name: "VLNMemory", dependencies: ["VLNCore", "CMemoryKernels", "CZlib"]),
         .target(name: "VLNMeasures", dependencies: ["VLNCore"]),
         .target(name: "VLNEpisodes", dependencies: ["VLNCore", "CZlib"]),
-        .target(name: "VLNBench", dependencies: ["VLNSim", "VLNDraw", "VLNMeasures", "VLNEpisodes",
+        .target(name: "VLNBench", dependencies: ["VLNSim", "VLNDraw", "VLNMeasures", "VLNEpisodes", "VLNEncoders", "VLNMemory",
                                                 .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(name: "vlnsim", dependencies: [
             "VLNSim", "VLNDraw", "VLNMemory", "VLNScene", "VLNNavigation", "VLNImage", "VLNCore", "VLNRGBD", "VLNEncoders", "VLNMeasures", "VLNEpisodes", "VLNBench",
@@ -80,7 +81,7 @@ let package = Package(
         // Fixtures/ (read through `packageRoot`): fastdtw_reference.json and the script that made it with the PyPI package.
         .testTarget(name: "VLNMeasuresTests", dependencies: ["VLNMeasures", "VLNCore", "VLNTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "VLNEpisodesTests", dependencies: ["VLNEpisodes", "VLNCore", "VLNTestSupport"]),
-        .testTarget(name: "VLNBenchTests", dependencies: ["VLNBench", "VLNSim", "VLNEpisodes", "VLNMeasures", "VLNTestSupport", "VLNBenchTestSupport"]),
+        .testTarget(name: "VLNBenchTests", dependencies: ["VLNBench", "VLNSim", "VLNEpisodes", "VLNMeasures", "VLNEncoders", "VLNMemory", "VLNTestSupport", "VLNBenchTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["vlnsim", "VLNMemory", "VLNImage", "VLNTestSupport", "VLNBenchTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

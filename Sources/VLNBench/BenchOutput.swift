@@ -43,6 +43,14 @@ enum BenchOutput {
         let errors = rows.reduce(0) { $0 + ($1.errors ?? 0) }
         n.append("episodes: scored episodes; errors: episodes that could not run (their `error` lines in episodes.jsonl), in no mean.")
         if errors > 0 { n.append("\(errors) result(s) are errors.") }
+        for r in rows {
+            guard let p = r.perception, p.steps > 0 else { continue }
+            let t = p.timing, k = 1000 / Double(p.steps)
+            let staged = t.render + t.encode + t.memory + t.policy, looped = max(t.cpu - t.setup, staged)
+            n.append(String(format: "%@perception loop, CPU ms per action (worker thread): render %.3f, encode %.3f, memory %.3f, policy %.3f, other %.3f (simulator step, measures); %.0f steps per CPU second (%.2f s embedding categories left out)",
+                            r.planner.map { "\($0): " } ?? "", t.render * k, t.encode * k, t.memory * k, t.policy * k,
+                            (looped - staged) * k, looped > 0 ? Double(p.steps) / looped : 0, t.setup))
+        }
         n.append("collisions: mean collided MOVE_FORWARD actions per episode; steps: mean actions per episode, STOP included; steps/s: actions per second of episode wall time (run and scoring, per worker thread; simulator builds and the distance field of each goal, built once and shared by the planners, not counted).")
         return n
     }

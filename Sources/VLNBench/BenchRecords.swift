@@ -74,6 +74,9 @@ public struct EpisodeRecord: Sendable {
     public var outcome: Outcome
     /// Wall-clock seconds spent on the episode (its run and its measures), not compared between runs.
     public var wallSeconds: Double
+    /// Seconds per stage of the full perception loop (render, encode, memory, policy), nil in a blind run; written in
+    /// `timing` (`render_s`, `encode_s`, `memory_s`, `policy_s`, `frames`), not compared between runs.
+    public var perceptionTiming: PerceptionTiming? = nil
 
     /// A scored episode or a failed one.
     public enum Outcome: Sendable {
@@ -108,7 +111,9 @@ public struct EpisodeRecord: Sendable {
             o["final_heading_deg"] = .double(Double(heading))
             if !stalls.isEmpty { o["stalls"] = .array(stalls.map(JSONValue.string)) }
             let steps = Double(m.steps)
-            o["timing"] = .object(["wall_s": .double(wallSeconds), "steps_per_s": wallSeconds > 0 ? .double(steps / wallSeconds) : .null])
+            var timing: [String: JSONValue] = ["wall_s": .double(wallSeconds), "steps_per_s": wallSeconds > 0 ? .double(steps / wallSeconds) : .null]
+            if let t = perceptionTiming { timing.merge(t.json) { _, new in new } }
+            o["timing"] = .object(timing)
         case let .failed(message, field):
             o["error"] = .string(message)
             o["error_field"] = field.map(JSONValue.string) ?? .null
@@ -154,7 +159,10 @@ public struct EpisodeRecord: Sendable {
         guard case let .string(s)? = o["seed"], let seed = UInt64(s) else { throw RecordError("field 'seed' must be a decimal string") }
         self.seed = seed
         var wall = 0.0
-        if case let .object(t)? = o["timing"], let w = t["wall_s"]?.number { wall = w }
+        if case let .object(t)? = o["timing"] {
+            if let w = t["wall_s"]?.number { wall = w }
+            perceptionTiming = PerceptionTiming(json: t)
+        }
         wallSeconds = wall
         if case let .string(message)? = o["error"] {
             var field: String? = nil

@@ -1,5 +1,6 @@
 import Foundation
 import VLNCore
+import VLNEncoders
 import VLNEpisodes
 import VLNImage
 import VLNMeasures
@@ -18,18 +19,26 @@ public struct BenchSettings: Equatable, Sendable {
     public var dtw: DTWMode = .exact
     /// Run seed; each episode's seed is a stable hash of (run seed, episode id).
     public var seed: UInt64 = 0
+    /// The full perception loop (render, ground-truth encoder, token memory before every action), or nil for the
+    /// blind loop. Recorded in the manifest only when set, so blind runs keep their manifests.
+    public var perception: PerceptionSettings? = nil
 
-    /// VLN-CE's settings: 500 actions, 3.0 m, exact DTW, seed 0.
-    public init(maxSteps: Int = 500, successDistance: Double = 3.0, dtw: DTWMode = .exact, seed: UInt64 = 0) {
+    /// VLN-CE's settings: 500 actions, 3.0 m, exact DTW, seed 0, blind.
+    public init(maxSteps: Int = 500, successDistance: Double = 3.0, dtw: DTWMode = .exact, seed: UInt64 = 0,
+                perception: PerceptionSettings? = nil) {
         self.maxSteps = maxSteps; self.successDistance = successDistance; self.dtw = dtw; self.seed = seed
+        self.perception = perception
     }
 
     /// The settings as the manifest records them.
     public var json: JSONValue {
-        .object(["max_steps": .int(maxSteps), "success_distance": .double(successDistance), "dtw": .string(dtw.rawValue),
-                 "seed": .string(String(seed)), "goal_distance": .string("geodesic (simulator distance field, scene at the episode's end)"),
-                 "reference_path": .string("reference_path"), "d0": .string("info.geodesic_distance"),
-                 "agent": .string("VLN-CE: forward 0.25 m, turn 15 deg, radius 0.1 m, grid 0.05 m")])
+        var o: [String: JSONValue] = [
+            "max_steps": .int(maxSteps), "success_distance": .double(successDistance), "dtw": .string(dtw.rawValue),
+            "seed": .string(String(seed)), "goal_distance": .string("geodesic (simulator distance field, scene at the episode's end)"),
+            "reference_path": .string("reference_path"), "d0": .string("info.geodesic_distance"),
+            "agent": .string("VLN-CE: forward 0.25 m, turn 15 deg, radius 0.1 m, grid 0.05 m")]
+        if let perception { o["perception"] = perception.json }
+        return .object(o)
     }
 }
 
@@ -59,6 +68,9 @@ public struct BenchRunConfiguration {
     public var dataPath: String = DataPath.resolve()
     /// The simulator's version, recorded in the manifest.
     public var vlnsimVersion: String
+    /// The text encoder of the ground-truth semantic encoder (all-MiniLM-L6-v2), required when
+    /// `settings.perception` is set; the runner wraps it in a `CachingTextEncoder` shared by its workers.
+    public var textEncoder: (any TextEncoder)? = nil
     /// Draw a progress bar on stderr (when it is a terminal; plain lines every 10 % otherwise).
     public var progress = true
     /// Where notes and per-episode errors go (default: stderr).
@@ -86,8 +98,12 @@ public struct BenchRunReport {
     public var seconds: Double
 }
 
-/// The benchmark runner: runs planners over a suite's episodes in the simulator, blind (nothing is rendered unless a
-/// planner asks for observations or trajectory pictures are drawn), and writes a resumable run folder.
+/// The benchmark runner: runs planners over a suite's episodes in the simulator and writes a resumable run folder.
+/// By default the loop is blind (nothing is rendered unless a planner asks for observations or trajectory pictures are
+/// drawn); with `settings.perception` it runs the full perception loop: before every action the agent's view is
+/// rendered at the given resolution, encoded by the ground-truth semantic encoder and inserted into the chain's token
+/// memory (`PerceptionState`, the planner's `context.perception`), and each stage is timed (`episodes.jsonl`'s
+/// `timing`, `summary.json`'s `stage_ms_per_step`).
 ///
 /// **Output folder** (`--out DIR`):
 /// ```
@@ -121,10 +137,19 @@ public struct BenchRunReport {
 public enum BenchRunner {
     /// Runs (or resumes) a benchmark.
     /// - Throws: `VLNError` for the suite as a whole (unreadable, corrupt, invalid), an unusable output folder, a
-    ///   manifest that does not match on `--resume`, an existing run without `--resume`, a corrupt `episodes.jsonl`;
-    ///   with `strict`, the first episode's error. Errors of single episodes are otherwise recorded and the run goes on.
+    ///   manifest that does not match on `--resume`, an existing run without `--resume`, a corrupt `episodes.jsonl`,
+    ///   invalid perception settings or perception without `textEncoder` (field `--resolution`, `--patch-size` or
+    ///   `--perception`), before anything is written; with `strict`, the first episode's error. Errors of single episodes are otherwise recorded and the run goes on.
     public static func run(_ config: BenchRunConfiguration) throws -> BenchRunReport {
         precondition(!config.planners.isEmpty && config.workers >= 1 && config.settings.maxSteps >= 1)
+        var config = config
+        if let p = config.settings.perception {
+            try p.validate()
+            guard let text = config.textEncoder else {
+                throw VLNError.invalidValue(field: "--perception", reason: "the perception loop needs the text encoder of the ground-truth semantic encoder (all-MiniLM-L6-v2)")
+            }
+            if !(text is CachingTextEncoder) { config.textEncoder = CachingTextEncoder(text) }
+        }
         let suite = try BenchSuite.load(path: config.suitePath)
         let units = suite.units(in: config.shard)
         let plannerNames = config.planners.map(\.name)
@@ -394,10 +419,13 @@ final class Worker {
         }
         if let e = failedScenes[sceneID] { throw e }
         let sim: Simulator
-        do { sim = try Simulator(scene: resolver.scene(sceneID)) } catch {
+        do { sim = try Simulator(scene: resolver.scene(sceneID), settings: context.config.settings.perception?.agentSettings ?? AgentSettings()) } catch {
             failedScenes[sceneID] = error
             throw error
         }
+        // The perception loop renders on the worker's own thread: workers are the parallelism, and one-core figures
+        // stay one core.
+        if context.config.settings.perception != nil { sim.renderThreads = 1 }
         simulators.append((sceneID, sim))
         if simulators.count > keep { resolver.evict(simulators.removeFirst().sceneID) }
         return sim
@@ -417,6 +445,12 @@ final class Worker {
             }
         }
         let chainState = planner.makeChainState()
+        // The unit's perception: a chain keeps its memory from episode to episode.
+        var chainPerception: PerceptionState? = nil
+        var perceptionError: String? = nil
+        if let p = config.settings.perception, let text = config.textEncoder {
+            do { chainPerception = try PerceptionState(settings: p, textEncoder: text) } catch { perceptionError = "\(error)" }
+        }
         let lastPending = entries.lastIndex { !isDone($0) } ?? -1
         for (position, entry) in entries.enumerated() where position <= lastPending {
             if context.shared.stopping { return }
@@ -427,18 +461,26 @@ final class Worker {
                 for g in e.goals { _ = sim.distanceField(to: [Vec3(Float(g.position.x), Float(g.position.y), Float(g.position.z))]) }
             }
             var clock = Stopwatch()
+            let cpu0 = chainPerception != nil ? threadCPUSeconds() : 0
             let seed = episodeSeed(runSeed: config.settings.seed, episodeID: entry.key)
             let outcome: EpisodeRecord.Outcome
+            let perception = chainPerception  // a unit is one episode or one chain: fresh per single episode
+            perception?.beginEpisode()
             if let simError, case .success = entry.episode {
                 outcome = .failed(message: simError.description, field: "scene_id")
+            } else if let perceptionError {
+                outcome = .failed(message: episodeError(entry, field: "perception", reason: perceptionError).description, field: "perception")
             } else {
                 outcome = runEpisode(entry, planner: planner, sim: sim, seed: seed,
-                                     chainState: item.unit.chainID == nil ? planner.makeChainState() : chainState, draw: !replay)
+                                     chainState: item.unit.chainID == nil ? planner.makeChainState() : chainState,
+                                     perception: perception, draw: !replay)
             }
             let wall = clock.lap() / 1000
+            perception?.timing.cpu = perception != nil ? threadCPUSeconds() - cpu0 : 0
             if replay { continue }
-            let record = EpisodeRecord(planner: planner.name, key: entry.key, episodeID: entry.id, suiteIndex: entry.index,
+            var record = EpisodeRecord(planner: planner.name, key: entry.key, episodeID: entry.id, suiteIndex: entry.index,
                                        sceneID: entry.sceneID, chain: entry.chain, seed: seed, outcome: outcome, wallSeconds: wall)
+            record.perceptionTiming = perception?.timing
             if case let .failed(message, _) = outcome, !config.strict { context.shared.progress.note("episode failed (\(planner.name)): \(message)") }
             context.shared.finish(record, strict: config.strict)
         }
@@ -455,7 +497,7 @@ final class Worker {
 
     /// Runs one episode and scores it; every failure becomes the episode's error.
     func runEpisode(_ entry: BenchEpisode, planner: any Planner, sim: Simulator?, seed: UInt64, chainState: PlannerChainState?,
-                    draw: Bool) -> EpisodeRecord.Outcome {
+                    perception: PerceptionState?, draw: Bool) -> EpisodeRecord.Outcome {
         let config = context.config
         func fail(_ field: String, _ reason: String) -> EpisodeRecord.Outcome {
             .failed(message: episodeError(entry, field: field, reason: reason).description, field: field)
@@ -481,8 +523,8 @@ final class Worker {
         let events = scripted.events
         let pe = PlannerEpisode(episodeID: entry.key, sceneID: ep.sceneID, instruction: ep.instructionText, start: start, goals: goals,
                                 chain: entry.chain, maxSteps: config.settings.maxSteps)
-        let plannerContext = PlannerContext(seed: seed, chainState: chainState)
-        let policy: Policy
+        let plannerContext = PlannerContext(seed: seed, chainState: chainState, perception: perception)
+        var policy: Policy
         do { policy = try planner.policy(for: pe, context: plannerContext) } catch {
             if case let VLNError.invalidValue(field, reason)? = error as? VLNError { return fail(field, reason) }
             return fail("planner", "\(planner.name) cannot run it: \(error)")
@@ -495,11 +537,27 @@ final class Worker {
         // which the blind loop does not need (the measures below use the distance field once).
         let blind = ScriptedEpisode(instruction: ep.instructionText, actions: [], events: events)
         let before = draw && config.trajectories ? (scene: sim.scene, navigation: sim.navigation) : nil
+        // The full loop: before each decision the view of the state the policy decides in (after this step's scene
+        // events) is rendered, encoded and inserted into the memory. A perception failure stops the episode (STOP)
+        // and becomes its error.
+        var perceptionFailure: Error? = nil
+        if let perception {
+            let decide = policy
+            policy = { sim in
+                guard perceptionFailure == nil else { return .stop }
+                do { try perception.perceive(sim) } catch { perceptionFailure = error; return .stop }
+                let t0 = threadCPUSeconds()
+                let action = decide(sim)
+                perception.timing.policy += threadCPUSeconds() - t0
+                return action
+            }
+        }
         let result: EpisodeResult
         do { result = try sim.run(blind, from: start, policy: policy, maxSteps: config.settings.maxSteps) } catch {
             if case let VLNError.invalidValue(field, reason)? = error as? VLNError { return fail(field, reason) }
             return fail("episode", "\(error)")
         }
+        if let perceptionFailure { return fail("perception", (perceptionFailure as? VLNError)?.description ?? "\(perceptionFailure)") }
 
         // Measures: goal distance geodesic, from the simulator's cached distance field of each goal on the scene as
         // the episode left it.

@@ -18,6 +18,9 @@ public struct SummaryRow: Sendable {
     /// Actions per second of episode wall time (the run and the scoring of each episode, per worker thread), nil
     /// when not measured.
     public var stepsPerSecond: Double?
+    /// The perception loop's stage times summed over the scored episodes, with their total wall seconds and actions;
+    /// nil in a blind run (or for a row not from the runner).
+    public var perception: (timing: PerceptionTiming, wallSeconds: Double, steps: Int)?
     /// Number of scored episodes (`measures.episodes`).
     public var scored: Int { measures.episodes }
 
@@ -36,6 +39,24 @@ public struct SummaryRow: Sendable {
         let wall = mine.filter { $0.measures != nil }.reduce(0.0) { $0 + $1.wallSeconds }
         let steps = scored.reduce(0) { $0 + $1.steps }
         stepsPerSecond = wall > 0 ? Double(steps) / wall : nil
+        let timed = mine.filter { $0.measures != nil }.compactMap(\.perceptionTiming)
+        if !timed.isEmpty { perception = (timed.reduce(PerceptionTiming(), +), wall, steps) }
+    }
+
+    /// CPU milliseconds (of the worker thread) per action of each stage of the perception loop: `render`, `encode`,
+    /// `memory`, `policy`, and `other` (the rest of the episodes' CPU time: the simulator's step, the trajectory
+    /// record, the measures), their sum `total`; `steps_per_cpu_s` = actions / (CPU seconds − setup): agent steps per
+    /// second of one core; `setup_s`, the CPU seconds spent embedding categories (once per category and run, left out
+    /// of the rest); `frames`, `steps`. Nil in a blind run.
+    public var stageMillisecondsPerStep: JSONValue? {
+        guard let p = perception, p.steps > 0 else { return nil }
+        let t = p.timing, n = Double(p.steps)
+        let staged = t.render + t.encode + t.memory + t.policy, looped = max(t.cpu - t.setup, staged)
+        func ms(_ s: Double) -> JSONValue { jsonNumber(s * 1000 / n) }
+        return .object(["render": ms(t.render), "encode": ms(t.encode), "memory": ms(t.memory), "policy": ms(t.policy),
+                        "other": ms(looped - staged), "total": ms(looped), "frames": .int(t.frames),
+                        "steps": .int(p.steps), "clock": .string("CLOCK_THREAD_CPUTIME_ID"), "setup_s": jsonNumber(t.setup),
+                        "steps_per_cpu_s": looped > 0 ? jsonNumber(n / looped) : .null])
     }
 }
 
@@ -107,6 +128,6 @@ public enum SummaryTable {
             "sr": n(s.success), "spl": n(s.spl), "ndtw": n(s.ndtw), "sdtw": n(s.sdtw), "oracle_ne_m": n(s.oracleNavigationError),
             "oracle_unreachable": .int(s.oracleUnreachableEpisodes), "steps": n(s.steps),
             "collisions": s.collisionEpisodes > 0 ? n(s.collisions) : .null, "steps_per_s": n(row.stepsPerSecond),
-        ])
+        ].merging(row.stageMillisecondsPerStep.map { ["stage_ms_per_step": $0] } ?? [:]) { a, _ in a })
     }
 }

@@ -41,11 +41,18 @@ public final class PlannerContext {
     public let seed: UInt64
     /// The chain's state (a fresh one for a single episode), nil if the planner keeps none.
     public let chainState: PlannerChainState?
+    /// What the agent has perceived, in the full perception loop (`vlnsim bench --perception`): the latest
+    /// observation (rendered just before each policy call, after the step's scene events), its ground-truth feature map,
+    /// and the chain's Dynam3D token memory (queries in VLNMemory's `MemoryQueries`). Nil in the blind loop, where a
+    /// policy that needs a view calls `Simulator.observe()` itself.
+    public let perception: PerceptionState?
     /// Stall messages recorded so far (the result line's `stalls`).
     public private(set) var stalls: [String] = []
 
-    /// A context with `seed` and `chainState`.
-    public init(seed: UInt64, chainState: PlannerChainState?) { self.seed = seed; self.chainState = chainState }
+    /// A context with `seed`, `chainState` and, in the full perception loop, `perception`.
+    public init(seed: UInt64, chainState: PlannerChainState?, perception: PerceptionState? = nil) {
+        self.seed = seed; self.chainState = chainState; self.perception = perception
+    }
 
     /// Records that the planner got stuck (e.g. "no progress for 24 actions at step 131"): written to the episode's
     /// `stalls` list.
@@ -56,9 +63,10 @@ public final class PlannerContext {
 /// each action from the simulator. Conformers are shared by all worker threads (hence `Sendable`: keep
 /// configuration only; per-episode state lives in the returned closure, per-chain state in `PlannerChainState`).
 ///
-/// Future planners (D-PoT, deep-research tool loops, LLM-backed reasoners) conform to this protocol: the policy
-/// closure calls `Simulator.observe()` for what the agent sees (rendering happens only then: the runner's loop is
-/// blind), and must be deterministic given the episode, the seed and the chain state, or results will differ
+/// Future planners (D-PoT, deep-research tool loops, LLM-backed reasoners) conform to this protocol: in the full
+/// perception loop the policy closure reads what the agent sees and remembers from `context.perception` (observation,
+/// features, token memory; updated before every call); in the blind loop it calls `Simulator.observe()` (rendering
+/// happens only then). It must be deterministic given the episode, the seed and the chain state, or results will differ
 /// between workers, shards and resumed runs.
 public protocol Planner: Sendable {
     /// Name in results, summaries and `--planner` (lowercase, no spaces or commas).

@@ -50,20 +50,54 @@ public struct GroundTruthSemanticEncoder: FeatureMapEncoder {
         channels = textEncoder.dimension
     }
 
-    /// The majority instance id of each patch, `patchesHigh × patchesWide`, row-major.
+    /// This encoder with `newCategories` added (a scene event that adds an object), or itself when every id already
+    /// has that category. The categories are embedded again with `textEncoder` (all of them, as `init` does).
+    /// - Throws: whatever the text encoder throws.
+    public func including(categories newCategories: [UInt32: String], textEncoder: TextEncoder) throws -> GroundTruthSemanticEncoder {
+        guard newCategories.contains(where: { categories[$0.key] != $0.value }) else { return self }
+        return try GroundTruthSemanticEncoder(textEncoder: textEncoder, categories: categories.merging(newCategories) { $1 },
+                                              patchSize: patchSize, noiseSigma: noiseSigma, seed: seed)
+    }
+
+    /// The majority instance id of each patch, `patchesHigh × patchesWide`, row-major: the id covering most of the
+    /// patch's pixels, ties to the smaller id.
+    /// - Complexity: O(pixels × distinct ids per patch); a patch holds few ids, so it is counted in a short list
+    ///   (no hashing), with the previous pixel's entry tried first (ids come in runs along a row).
     public func majorityIDs(_ ids: InstanceImage) -> (patchesHigh: Int, patchesWide: Int, ids: [UInt32]) {
-        let ph = (ids.height + patchSize - 1) / patchSize, pw = (ids.width + patchSize - 1) / patchSize
+        let w = ids.width, h = ids.height
+        let ph = (h + patchSize - 1) / patchSize, pw = (w + patchSize - 1) / patchSize
         var out = [UInt32](repeating: 0, count: ph * pw)
-        var counts = [UInt32: Int]()
-        for py in 0..<ph {
-            for px in 0..<pw {
-                counts.removeAll(keepingCapacity: true)
-                for y in (py * patchSize)..<min((py + 1) * patchSize, ids.height) {
-                    for x in (px * patchSize)..<min((px + 1) * patchSize, ids.width) { counts[ids.pixels[y * ids.width + x], default: 0] += 1 }
+        // Distinct ids of the current patch and their pixel counts (at most patchSize² entries).
+        var seen = [UInt32](repeating: 0, count: min(patchSize * patchSize, w * h) + 1)
+        var counts = [Int](repeating: 0, count: seen.count)
+        ids.pixels.withUnsafeBufferPointer { px in
+            seen.withUnsafeMutableBufferPointer { seen in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    for py in 0..<ph {
+                        let y0 = py * patchSize, y1 = min(y0 + patchSize, h)
+                        for pxIndex in 0..<pw {
+                            let x0 = pxIndex * patchSize, x1 = min(x0 + patchSize, w)
+                            var n = 0, last = 0
+                            for y in y0..<y1 {
+                                let row = y &* w
+                                for x in x0..<x1 {
+                                    let id = px[row &+ x]
+                                    if n > 0 && seen[last] == id { counts[last] &+= 1; continue }
+                                    var k = 0
+                                    while k < n && seen[k] != id { k &+= 1 }
+                                    if k == n { seen[n] = id; counts[n] = 0; n &+= 1 }
+                                    counts[k] &+= 1
+                                    last = k
+                                }
+                            }
+                            var best: (id: UInt32, count: Int) = (0, -1)
+                            for k in 0..<n where counts[k] > best.count || (counts[k] == best.count && seen[k] < best.id) {
+                                best = (seen[k], counts[k])
+                            }
+                            out[py &* pw &+ pxIndex] = best.id
+                        }
+                    }
                 }
-                var best: (id: UInt32, count: Int) = (0, -1)
-                for (id, n) in counts where n > best.count || (n == best.count && id < best.id) { best = (id, n) }
-                out[py * pw + px] = best.id
             }
         }
         return (ph, pw, out)
@@ -81,13 +115,24 @@ public struct GroundTruthSemanticEncoder: FeatureMapEncoder {
         }
         let (ph, pw, majority) = majorityIDs(ids)
         var map = FeatureMap(patchesHigh: ph, patchesWide: pw, channels: channels)
+        if noiseSigma == 0 {
+            // Without noise a patch's feature is its category's embedding, looked up once per run of equal ids.
+            let c = channels
+            map.values.withUnsafeMutableBufferPointer { out in
+                var lastID: UInt32 = 0, last: [Float]? = nil
+                for (i, id) in majority.enumerated() where id != 0 {
+                    if id != lastID { lastID = id; last = categories[id].flatMap { embeddings[$0] } }
+                    guard let e = last, e.count == c else { continue }
+                    e.withUnsafeBufferPointer { (out.baseAddress! + i &* c).update(from: $0.baseAddress!, count: c) }
+                }
+            }
+            return map
+        }
         var rng = SeededRandom(seed: noiseSeed)
         for (i, id) in majority.enumerated() {
             guard id != 0, let category = categories[id], var e = embeddings[category] else { continue }
-            if noiseSigma > 0 {
-                for j in 0..<e.count { e[j] += noiseSigma * GroundTruthSemanticEncoder.gaussian(&rng) }
-                e = normalised(e)
-            }
+            for j in 0..<e.count { e[j] += noiseSigma * GroundTruthSemanticEncoder.gaussian(&rng) }
+            e = normalised(e)
             map.values.replaceSubrange((i * channels)..<((i + 1) * channels), with: e)
         }
         return map

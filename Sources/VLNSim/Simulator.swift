@@ -99,6 +99,15 @@ public final class Simulator {
         stopped = false
     }
 
+    /// Threads `observe()` renders a frame on (the renderer's `threadCount`; default: the machine's cores, each frame
+    /// cut into row bands). 1 renders on the calling thread: for a runner that already spreads episodes over worker
+    /// threads, and for one-core timings. Frames are bit-identical whatever the count. Not to be set while `observe()`
+    /// runs.
+    public var renderThreads: Int {
+        get { renderer.threadCount }
+        set { renderer.threadCount = max(1, newValue) }
+    }
+
     /// The camera of the current agent state: at `cameraHeight` above the base, looking along the heading.
     public var camera: Camera { settings.camera(of: agent) }
 

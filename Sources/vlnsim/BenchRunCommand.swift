@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VLNBench
 import VLNCore
+import VLNEncoders
 import VLNMeasures
 
 /// `--shard i/n`.
@@ -42,6 +43,15 @@ struct BenchRunCommand: ParsableCommand {
         steps, collisions, steps/s
           summary.csv, summary.json, summary.png (SR and SPL per planner, NE histogram)
           trajectories/<planner>/<episode_id>.png   with --trajectories
+
+        --perception runs the full perception loop instead of the blind one: before every action the agent's view is \
+        rendered (RGB, depth, instance ids at --resolution, hfov 90°, camera 1.25 m up), encoded by the ground-truth \
+        semantic encoder (each --patch-size patch gets the all-MiniLM-L6-v2 embedding of its majority instance's \
+        category; needs the model cache, see --models) and inserted into the Dynam3D token memory of the episode, or of \
+        the chain for lifelong chains, which a planner reads through its context; then the planner decides. The \
+        baselines do not look, so their results equal the blind loop's. Each line's timing gets render_s, encode_s, \
+        memory_s, policy_s; summary.json gets stage_ms_per_step per planner. The perception settings are part of the \
+        manifest: a resume or merge with other settings (or blind) is refused.
 
         Bad episodes (a missing field, a start off the navigable area, an unknown scene id, an unreadable scene, bad \
         events) are recorded as error lines naming the episode and the field, and the run goes on; with --strict it \
@@ -97,6 +107,18 @@ struct BenchRunCommand: ParsableCommand {
     @Option(name: .long, help: "Shared data folder that `$DATA` in scene manifests refers to (default: $VLNSIM_DATA or ../shared/data).")
     var data: String?
 
+    @Flag(name: .long, help: "Run the full perception loop: render, ground-truth encoder and token memory before every action.")
+    var perception = false
+
+    @Option(name: .long, help: "Sensor resolution of --perception, pixels: N (N×N) or WxH (VLN-CE: 256).")
+    var resolution: String = "256"
+
+    @Option(name: .long, help: "Ground-truth patch side of --perception, pixels (16: an 8×8 grid at 128, 16×16 at 256).")
+    var patchSize: Int = 16
+
+    @Option(name: .long, help: "Model cache for --perception (default: $VLNSIM_MODELS or ~/.cache/vlnsim).")
+    var models: String?
+
     @Flag(name: .long, help: "No progress bar.")
     var quiet = false
 
@@ -107,13 +129,29 @@ struct BenchRunCommand: ParsableCommand {
         guard !out.isEmpty else { throw ValidationError("--out must name a folder") }
         if let shard { do { _ = try Shard(parsing: shard.text) } catch let e as VLNError { throw ValidationError(e.description) } }
         do { _ = try BaselinePlanners.parse(planner) } catch let e as VLNError { throw ValidationError(e.description) }
+        do { try perceptionSettings().validate() } catch let e as VLNError { throw ValidationError(e.description) }
+        if !perception && (resolution != "256" || patchSize != 16 || models != nil) {
+            throw ValidationError("--resolution, --patch-size and --models set the perception loop: add --perception")
+        }
+    }
+
+    /// `--resolution` and `--patch-size` as settings.
+    /// - Throws: `VLNError.invalidValue(field: "--resolution", …)` for text that is not N or WxH.
+    func perceptionSettings() throws -> PerceptionSettings {
+        let parts = resolution.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard (1...2).contains(parts.count), let w = parts[0], let h = parts.last! else {
+            throw VLNError.invalidValue(field: "--resolution", reason: "'\(resolution)': give N (N×N pixels) or WxH, e.g. 128 or 320x240")
+        }
+        return PerceptionSettings(width: w, height: h, patchSize: patchSize)
     }
 
     func run() throws {
         try reportingErrors {
             var config = BenchRunConfiguration(suitePath: suite, planners: try BaselinePlanners.parse(planner), outDirectory: out,
                                                vlnsimVersion: vlnsimVersion)
-            config.settings = BenchSettings(maxSteps: maxSteps, successDistance: successDistance, dtw: dtw, seed: seed)
+            config.settings = BenchSettings(maxSteps: maxSteps, successDistance: successDistance, dtw: dtw, seed: seed,
+                                            perception: perception ? try perceptionSettings() : nil)
+            if perception { config.textEncoder = try MiniLM(models: models) }
             config.workers = workers
             config.shard = try shard.map { try Shard(parsing: $0.text) } ?? .all
             config.resume = resume

@@ -4,6 +4,7 @@ import VLNImage
 import VLNMemory
 import VLNRGBD
 import VLNSim
+import VLNBench
 /// One line of `--trace`: what one insertion did and how long it took.
 struct MemoryTraceLine: Encodable {
     var frame: Int, step: Int, name: String

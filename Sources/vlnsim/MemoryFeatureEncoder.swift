@@ -116,9 +116,8 @@ struct MemoryFeatureEncoder {
             guard var encoder = groundTruth, let text, let ids = instanceIDs else {
                 throw VLNError.invalidValue(field: "--features gt", reason: "this frame has no instance ids (not simulated)")
             }
-            if let categories, categories.contains(where: { encoder.categories[$0.key] != $0.value }) {
-                encoder = try GroundTruthSemanticEncoder(textEncoder: text, categories: encoder.categories.merging(categories) { $1 },
-                                                         patchSize: patchSize)
+            if let categories {
+                encoder = try encoder.including(categories: categories, textEncoder: text)
                 groundTruth = encoder
             }
             var input = ids

@@ -1,19 +1,10 @@
 import VLNCore
 import VLNMemory
 import VLNRGBD
-import VLNSim
 
-// Glue from the simulator's observations and posed RGB-D frames to the token memory's input. It lives in the CLI
-// target: VLNMemory imports neither the simulator nor the RGB-D readers (DESIGN.md, layers).
-
-extension Observation {
-    /// This observation as a memory frame: its depth, intrinsics and camera pose, the given feature map, and the
-    /// renderer's instance ids as segments (ground-truth segmentation), named "step N".
-    func memoryFrame(features: FeatureMap) -> MemoryFrame {
-        MemoryFrame(depth: depth, intrinsics: camera.intrinsics, worldFromCamera: camera.worldFromCamera,
-                    features: features, segments: instanceIds, step: step, name: "step \(step)")
-    }
-}
+// Glue from posed RGB-D frames to the token memory's input. It lives in the CLI target: VLNMemory imports neither
+// the simulator nor the RGB-D readers (DESIGN.md, layers). The simulator's `Observation.memoryFrame(features:)`
+// lives in VLNBench, beside the benchmark's perception loop that uses it too.
 
 extension RGBDFrame {
     /// This frame as a memory frame, its pose mapped by `alignedFromRecording` (e.g. the rotation that puts the

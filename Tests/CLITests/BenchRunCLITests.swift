@@ -184,4 +184,31 @@ final class BenchRunCLITests: XCTestCase {
         XCTAssertTrue(other.stderr.contains("--resume refused") && other.stderr.contains("planners"), other.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/single/episodes.jsonl")), before)
     }
+
+    /// `--perception` end to end (MiniLM from the model cache): the blind run's results, the stage split in
+    /// summary.json, the settings in the manifest; perception options without `--perception` are refused.
+    func testPerceptionLoop() throws {
+        _ = try requireModelFile("all-MiniLM-L6-v2/model.safetensors")
+        let dir = try makeTempDir()
+        let s = try suite(Array(Self.episodes.prefix(2)), in: dir)
+        let args = ["bench", "--suite", s, "--planner", "oracle,forward", "--quiet", "--models", testModelsPath()]
+        let blind = try runVLNSim(Array(args.dropLast(2)) + ["--out", dir + "/blind"])
+        XCTAssertEqual(blind.status, 0, blind.stderr)
+        let full = try runVLNSim(args + ["--perception", "--resolution", "64", "--out", dir + "/full"])
+        XCTAssertEqual(full.status, 0, full.stderr)
+        XCTAssertEqual(try results(dir + "/full"), try results(dir + "/blind"))
+        XCTAssertTrue(full.stdout.contains("perception loop, CPU ms per action"), full.stdout)
+        let summary = try String(contentsOfFile: dir + "/full/summary.json", encoding: .utf8)
+        XCTAssertTrue(summary.contains("stage_ms_per_step") && summary.contains("steps_per_cpu_s"), summary)
+        let manifest = try String(contentsOfFile: dir + "/full/manifest.json", encoding: .utf8)
+        XCTAssertTrue(manifest.contains("\"perception\"") && manifest.contains("\"width\" : 64"), manifest)
+
+        let bad = try runVLNSim(Array(args.dropLast(2)) + ["--resolution", "64", "--out", dir + "/bad"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("add --perception"), bad.stderr)
+        let badSize = try runVLNSim(args + ["--perception", "--resolution", "64x", "--out", dir + "/bad"])
+        XCTAssertNotEqual(badSize.status, 0)
+        XCTAssertTrue(badSize.stderr.contains("--resolution"), badSize.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/bad"))
+    }
 }

@@ -63,6 +63,38 @@ final class ImageEncoderTests: XCTestCase {
         }
     }
 
+    /// The majority vote against a plain count (a dictionary per patch, the vote written out as the doc states it) on
+    /// seeded random id images: few ids (many ties), runs, sizes that are not multiples of the patch side.
+    func testGroundTruthMajorityMatchesAPlainCount() throws {
+        func reference(_ ids: InstanceImage, _ p: Int) -> [UInt32] {
+            var out: [UInt32] = []
+            for py in 0..<((ids.height + p - 1) / p) {
+                for px in 0..<((ids.width + p - 1) / p) {
+                    var counts: [UInt32: Int] = [:]
+                    for y in (py * p)..<min(py * p + p, ids.height) {
+                        for x in (px * p)..<min(px * p + p, ids.width) { counts[ids.pixels[y * ids.width + x], default: 0] += 1 }
+                    }
+                    let most = counts.values.max()!
+                    out.append(counts.filter { $0.value == most }.keys.min()!)
+                }
+            }
+            return out
+        }
+        var rng = SeededRandom(seed: 3)
+        for (w, h, p, distinct) in [(40, 36, 16, 3), (64, 64, 16, 2), (37, 29, 5, 4), (128, 128, 16, 40), (9, 7, 1, 3), (20, 20, 32, 5)] {
+            var ids = InstanceImage(width: w, height: h, fill: 0)
+            var current: UInt32 = 0
+            for k in 0..<(w * h) {
+                if rng.next() % 4 == 0 { current = UInt32(rng.next() % UInt64(distinct)) }  // runs of one id
+                ids.pixels[k] = current
+            }
+            let encoder = try GroundTruthSemanticEncoder(textEncoder: StubTextEncoder(), categories: categories, patchSize: p)
+            let got = encoder.majorityIDs(ids)
+            XCTAssertEqual(got.patchesHigh, (h + p - 1) / p); XCTAssertEqual(got.patchesWide, (w + p - 1) / p)
+            XCTAssertEqual(got.ids, reference(ids, p), "\(w)×\(h), patch \(p)")
+        }
+    }
+
     func testGroundTruthNoiseIsSeededAndRenormalised() throws {
         let ids = syntheticInstances()
         let input = FeatureMapInput(rgb: RGBImage(width: 40, height: 36, fill: .black), instanceIDs: ids)
