@@ -509,7 +509,7 @@ public struct TokenMemory: Sendable {
                 if ahead < keys.count {
                     let m = Int(keys[ahead] & 0xFFFF_FFFF), q = lifted[m]
                     vln_prefetch(v.baseAddress! + (q.row * frame.features.patchesWide + q.column) * d, 4 * d, 0)
-                    vln_prefetch(f.baseAddress! + Int(slots[m]) * d, 2 * d, 1)
+                    if sum == nil { vln_prefetch(f.baseAddress! + Int(slots[m]) * d, 2 * d, 1) }   // else streaming stores
                 }
                 if let sum {
                     vln_f32_to_f16_accumulate(v.baseAddress! + start, f.baseAddress! + s * d, sum, d)
@@ -538,6 +538,12 @@ public struct TokenMemory: Sendable {
             let scale = pScale.withUnsafeBufferPointer { S in members.reduce(Float(0)) { $0 + S[Int($1)] } }
             let c = positionSum / Double(members.count), centre = Vec3(Float(c.x), Float(c.y), Float(c.z))
             let nearest = nearestIDs(to: centre, count: configuration.mergeNeighbours, alsoChecking: touched.unfiled, grid: grid)
+            // Ask for the candidates' sum rows now (scattered, cold; read below by the norms), and for the row a new
+            // instance would take.
+            iFeatureSum.withUnsafeBufferPointer { sums in
+                for n in nearest where !iSumStale[n.id] { vln_prefetch(sums.baseAddress! + n.id * d, 8 * d, 0) }
+                if let free = freeInstances.last { vln_prefetch(sums.baseAddress! + Int(free) * d, 8 * d, 1) }
+            }
             if Self.checksNearestSearch,
                nearestByScan(to: centre, count: configuration.mergeNeighbours).map(\.id) != nearest.map(\.id) {
                 Self.nearestSearchMismatches += 1
@@ -562,14 +568,14 @@ public struct TokenMemory: Sendable {
                 }
                 let norm = squares[0].squareRoot()
                 summaryFeature = [Float](unsafeUninitializedCapacity: d) { out, initialised in
-                    for j in 0..<d { out[j] = Float(norm > 0 ? segmentSum[j] / norm : 0) }
+                    vln_quotients_to_f32(segmentSum.baseAddress!, norm, out.baseAddress!, d)     // Float(sum_j / norm), 0 if norm = 0
                     initialised = d
                 }
                 for (k, n) in nearest.enumerated() {
                     let row = sums.baseAddress! + n.id * d, squared = squares[1 + k]
                     let inverse = squared > 0 ? 1 / squared.squareRoot() : 0
                     let feature = [Float](unsafeUninitializedCapacity: d) { out, initialised in
-                        for j in 0..<d { out[j] = Float(row[j] * inverse) }
+                        vln_products_to_f32(row, inverse, out.baseAddress!, d)          // Float(row_j · inverse)
                         initialised = d
                     }
                     candidates.append(InstanceCandidate(id: Int32(n.id), centre: iCentre[n.id], lower: iLower[n.id], upper: iUpper[n.id],
@@ -617,6 +623,7 @@ public struct TokenMemory: Sendable {
             touched.instances.append(Int32(target))
             noteFiling(target, &touched)
         }
+        vln_store_fence()       // the streaming stores of the new rows, before anything another thread may see
         return (created, merged)
     }
 

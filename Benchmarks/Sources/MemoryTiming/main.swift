@@ -199,6 +199,7 @@ struct RecordingMerge: InstanceMerge {
 let profileSteps = option("--profile", 0)
 if profileSteps > 0 {
     var m = base
+    m.makeStorageUnique()            // no copy-on-write inside the first update
     var other = frame
     other.worldFromCamera = RigidTransform(rotation: Quaternion(heading: 0.5), translation: Vec3(3.2, 1.25, -2.4))
     var t = 0.0
