@@ -287,6 +287,7 @@ public struct TokenMemory: Sendable {
             }
         }}
         var dead = 0
+        var subtractions: [(inst: Int32, start: Int32, count: Int32)] = []     // current sums that lose rows
         for (inst32, start, count) in hits {
             let inst = Int(inst32), lost = Int(count), kept = iMembers[inst].count - lost
             if kept == 0 {
@@ -315,19 +316,16 @@ public struct TokenMemory: Sendable {
             // The box is folded again over the survivors (in list order), and with it their position sum.
             let (survivorSum, lower, upper) = positionStatistics(members)
             if subtract {
-                // Fewer lost than kept: the lost patches' positions and (if current) features are subtracted.
-                let d = featureDimension, stale = iSumStale[inst]
+                // Fewer lost than kept: the lost patches' positions and (if current) features are subtracted, the
+                // features after this loop (`subtractFeatures`).
                 px.withUnsafeBufferPointer { X in py.withUnsafeBufferPointer { Y in pz.withUnsafeBufferPointer { Z in
-                pFeature.withUnsafeBufferPointer { f in iFeatureSum.withUnsafeMutableBufferPointer { acc in
                     for j in Int(start) ..< Int(start + count) {
                         let i = Int(byInstance[j])
-                        if !stale && j + 2 < Int(start + count) { vln_prefetch(f.baseAddress! + Int(byInstance[j + 2]) * d, 2 * d, 0) }
                         positionSum -= SIMD3<Double>(Double(X[i]), Double(Y[i]), Double(Z[i]))
-                        if !stale { vln_f16_accumulate(f.baseAddress! + i * d, acc.baseAddress! + inst * d, d, -1) }
                     }
-                }}
                 }}}
                 iPositionSum[inst] = positionSum
+                if !iSumStale[inst] { subtractions.append((inst32, start, count)) }
             } else {
                 // More lost than kept: the survivors' position sum; the feature sum is left stale (recomputed from the
                 // survivors only if a merge, a query or a save needs it).
@@ -339,6 +337,7 @@ public struct TokenMemory: Sendable {
             refreshCentre(inst); touched.instances.append(inst32)
             noteFiling(inst, &touched)
         }
+        subtractFeatures(subtractions, rows: byInstance)
         px.withUnsafeMutableBufferPointer { X in py.withUnsafeMutableBufferPointer { Y in pz.withUnsafeMutableBufferPointer { Z in
             pInstance.withUnsafeMutableBufferPointer { I in pMemberIndex.withUnsafeMutableBufferPointer { M in
                 pAlive.withUnsafeMutableBufferPointer { A in
@@ -352,6 +351,30 @@ public struct TokenMemory: Sendable {
         freePatches.append(contentsOf: deleted)
         livePatchCount -= deleted.count
         return dead
+    }
+
+    /// Subtracts the fp16 feature rows `rows[start ..< start + count]` from each listed instance's sum (exact), in list
+    /// order, asking for the rows six ahead across instances and for the next instance's sum row (scattered, cold
+    /// rows: one at a time, the misses would not overlap).
+    private mutating func subtractFeatures(_ work: [(inst: Int32, start: Int32, count: Int32)], rows: [Int32]) {
+        guard !work.isEmpty else { return }
+        let d = featureDimension, ahead = 6
+        var flat: [Int32] = []
+        for w in work { flat.append(contentsOf: rows[Int(w.start) ..< Int(w.start + w.count)]) }
+        pFeature.withUnsafeBufferPointer { f in iFeatureSum.withUnsafeMutableBufferPointer { acc in flat.withUnsafeBufferPointer { list in
+            let f = f.baseAddress!, acc = acc.baseAddress!
+            for k in 0 ..< min(ahead, list.count) { vln_prefetch(f + Int(list[k]) * d, 2 * d, 0) }
+            vln_prefetch(acc + Int(work[0].inst) * d, 8 * d, 1)
+            var k = 0
+            for (w, item) in work.enumerated() {
+                if w + 1 < work.count { vln_prefetch(acc + Int(work[w + 1].inst) * d, 8 * d, 1) }
+                for _ in 0 ..< Int(item.count) {
+                    if k + ahead < list.count { vln_prefetch(f + Int(list[k + ahead]) * d, 2 * d, 0) }
+                    vln_f16_accumulate(f + Int(list[k]) * d, acc + Int(item.inst) * d, d, -1)
+                    k += 1
+                }
+            }
+        }}}
     }
 
     /// Recomputes a stale instance's feature sum from its members (nothing when it is current).
