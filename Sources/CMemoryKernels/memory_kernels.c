@@ -347,7 +347,6 @@ void vln_products_to_f32(const double *src, double factor, float *out, size_t n)
     for (; j < n; j++) out[j] = (float)(src[j] * factor);
 }
 
-
 void vln_prefetch(const void *p, size_t bytes, int write) {
     const char *c = (const char *)p;
     for (size_t i = 0; i < bytes; i += 64) {

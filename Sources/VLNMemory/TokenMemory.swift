@@ -532,7 +532,8 @@ public struct TokenMemory: Sendable {
                 if ahead < keys.count {
                     let m = Int(keys[ahead] & 0xFFFF_FFFF), q = lifted[m]
                     vln_prefetch(v.baseAddress! + (q.row * frame.features.patchesWide + q.column) * d, 4 * d, 0)
-                    if sum == nil { vln_prefetch(f.baseAddress! + Int(slots[m]) * d, 2 * d, 1) }   // else streaming stores
+                    // The row of a patch in no segment is written with ordinary stores, a segment's with streaming ones.
+                    if keys[ahead] >> 32 == 0 { vln_prefetch(f.baseAddress! + Int(slots[m]) * d, 2 * d, 1) }
                 }
                 if let sum {
                     vln_f32_to_f16_accumulate(v.baseAddress! + start, f.baseAddress! + s * d, sum, d)
