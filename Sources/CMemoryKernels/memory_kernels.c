@@ -78,6 +78,12 @@ static size_t f16_accumulate_f16c(const uint16_t *src, double *acc, size_t n, do
 }
 #endif
 
+void vln_store_fence(void) {
+#if defined(__x86_64__)
+    _mm_sfence();
+#endif
+}
+
 void vln_f32_to_f16(const float *src, uint16_t *dst, size_t n) {
     size_t i = 0;
 #if defined(__x86_64__)
@@ -180,6 +186,18 @@ size_t vln_deletion_test(const float *x, const float *y, const float *z, size_t 
 __attribute__((target("avx2,f16c")))
 static size_t f32_to_f16_accumulate_f16c(const float *src, uint16_t *dst, double *acc, size_t n) {
     size_t i = 0;
+    if (((uintptr_t)dst & 15) == 0) {
+        // Streaming stores: the row is not read back during the update, so its cache lines are not fetched first.
+        for (; i + 8 <= n; i += 8) {
+            __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT);
+            _mm_stream_si128((__m128i *)(dst + i), h);
+            __m256 f = _mm256_cvtph_ps(h);
+            __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(f)), hi = _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1));
+            _mm256_storeu_pd(acc + i, _mm256_add_pd(_mm256_loadu_pd(acc + i), lo));
+            _mm256_storeu_pd(acc + i + 4, _mm256_add_pd(_mm256_loadu_pd(acc + i + 4), hi));
+        }
+        return i;
+    }
     for (; i + 8 <= n; i += 8) {
         __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT);
         _mm_storeu_si128((__m128i *)(dst + i), h);
@@ -195,7 +213,21 @@ __attribute__((target("avx2")))
 static void sum_squares_avx2(const double *const rows[], size_t count, size_t n, double *out) {
     const double *r0 = rows[0], *r1 = count > 1 ? rows[1] : r0, *r2 = count > 2 ? rows[2] : r0, *r3 = count > 3 ? rows[3] : r0;
     __m256d acc = _mm256_setzero_pd();
-    for (size_t j = 0; j < n; j++) {
+    size_t j = 0;
+    // Four indices at a time: a 4×4 transpose gives, per index, the four rows' values in the lanes; the adds stay in
+    // index order per lane.
+    for (; j + 4 <= n; j += 4) {
+        __m256d a = _mm256_loadu_pd(r0 + j), b = _mm256_loadu_pd(r1 + j), c = _mm256_loadu_pd(r2 + j), d = _mm256_loadu_pd(r3 + j);
+        __m256d ab_lo = _mm256_unpacklo_pd(a, b), ab_hi = _mm256_unpackhi_pd(a, b);     // a0 b0 a2 b2 | a1 b1 a3 b3
+        __m256d cd_lo = _mm256_unpacklo_pd(c, d), cd_hi = _mm256_unpackhi_pd(c, d);
+        __m256d v0 = _mm256_permute2f128_pd(ab_lo, cd_lo, 0x20), v1 = _mm256_permute2f128_pd(ab_hi, cd_hi, 0x20);
+        __m256d v2 = _mm256_permute2f128_pd(ab_lo, cd_lo, 0x31), v3 = _mm256_permute2f128_pd(ab_hi, cd_hi, 0x31);
+        acc = _mm256_add_pd(acc, _mm256_mul_pd(v0, v0));
+        acc = _mm256_add_pd(acc, _mm256_mul_pd(v1, v1));
+        acc = _mm256_add_pd(acc, _mm256_mul_pd(v2, v2));
+        acc = _mm256_add_pd(acc, _mm256_mul_pd(v3, v3));
+    }
+    for (; j < n; j++) {
         __m256d v = _mm256_set_pd(r3[j], r2[j], r1[j], r0[j]);
         acc = _mm256_add_pd(acc, _mm256_mul_pd(v, v));
     }
@@ -206,6 +238,25 @@ static void sum_squares_avx2(const double *const rows[], size_t count, size_t n,
 
 __attribute__((target("avx2")))
 static void dots_avx2(const float *a, const float *const rows[], size_t count, size_t n, float *out) {
+    if (count <= 4) {
+        // Up to four rows in the lanes of a 128-bit vector, four indices at a time through a 4×4 transpose.
+        const float *r0 = rows[0], *r1 = count > 1 ? rows[1] : r0, *r2 = count > 2 ? rows[2] : r0, *r3 = count > 3 ? rows[3] : r0;
+        __m128 acc = _mm_setzero_ps();
+        size_t j = 0;
+        for (; j + 4 <= n; j += 4) {
+            __m128 v0 = _mm_loadu_ps(r0 + j), v1 = _mm_loadu_ps(r1 + j), v2 = _mm_loadu_ps(r2 + j), v3 = _mm_loadu_ps(r3 + j);
+            _MM_TRANSPOSE4_PS(v0, v1, v2, v3);
+            acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(a[j]), v0));
+            acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(a[j + 1]), v1));
+            acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(a[j + 2]), v2));
+            acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(a[j + 3]), v3));
+        }
+        for (; j < n; j++) acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(a[j]), _mm_set_ps(r3[j], r2[j], r1[j], r0[j])));
+        float lanes[4];
+        _mm_storeu_ps(lanes, acc);
+        for (size_t k = 0; k < count; k++) out[k] = lanes[k];
+        return;
+    }
     const float *r[8];
     for (size_t k = 0; k < 8; k++) r[k] = k < count ? rows[k] : rows[0];
     __m256 acc = _mm256_setzero_ps();
@@ -252,6 +303,48 @@ void vln_dots(const float *a, const float *const rows[], size_t count, size_t n,
         for (size_t j = 0; j < n; j++) s += a[j] * rows[k][j];
         out[k] = s;
     }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static size_t quotients_avx2(const double *src, double divisor, float *out, size_t n) {
+    size_t j = 0;
+    __m256d d = _mm256_set1_pd(divisor);
+    for (; j + 8 <= n; j += 8) {
+        __m128 lo = _mm256_cvtpd_ps(_mm256_div_pd(_mm256_loadu_pd(src + j), d));
+        __m128 hi = _mm256_cvtpd_ps(_mm256_div_pd(_mm256_loadu_pd(src + j + 4), d));
+        _mm256_storeu_ps(out + j, _mm256_set_m128(hi, lo));
+    }
+    return j;
+}
+__attribute__((target("avx2")))
+static size_t products_avx2(const double *src, double factor, float *out, size_t n) {
+    size_t j = 0;
+    __m256d f = _mm256_set1_pd(factor);
+    for (; j + 8 <= n; j += 8) {
+        __m128 lo = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_loadu_pd(src + j), f));
+        __m128 hi = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_loadu_pd(src + j + 4), f));
+        _mm256_storeu_ps(out + j, _mm256_set_m128(hi, lo));
+    }
+    return j;
+}
+#endif
+
+void vln_quotients_to_f32(const double *src, double divisor, float *out, size_t n) {
+    if (!(divisor > 0)) { for (size_t j = 0; j < n; j++) out[j] = 0; return; }
+    size_t j = 0;
+#if defined(__x86_64__)
+    if (has_f16c()) j = quotients_avx2(src, divisor, out, n);
+#endif
+    for (; j < n; j++) out[j] = (float)(src[j] / divisor);
+}
+
+void vln_products_to_f32(const double *src, double factor, float *out, size_t n) {
+    size_t j = 0;
+#if defined(__x86_64__)
+    if (has_f16c()) j = products_avx2(src, factor, out, n);
+#endif
+    for (; j < n; j++) out[j] = (float)(src[j] * factor);
 }
 
 void vln_prefetch(const void *p, size_t bytes, int write) {

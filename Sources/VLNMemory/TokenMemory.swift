@@ -287,6 +287,7 @@ public struct TokenMemory: Sendable {
             }
         }}
         var dead = 0
+        var subtractions: [(inst: Int32, start: Int32, count: Int32)] = []     // current sums that lose rows
         for (inst32, start, count) in hits {
             let inst = Int(inst32), lost = Int(count), kept = iMembers[inst].count - lost
             if kept == 0 {
@@ -315,19 +316,16 @@ public struct TokenMemory: Sendable {
             // The box is folded again over the survivors (in list order), and with it their position sum.
             let (survivorSum, lower, upper) = positionStatistics(members)
             if subtract {
-                // Fewer lost than kept: the lost patches' positions and (if current) features are subtracted.
-                let d = featureDimension, stale = iSumStale[inst]
+                // Fewer lost than kept: the lost patches' positions and (if current) features are subtracted, the
+                // features after this loop (`subtractFeatures`).
                 px.withUnsafeBufferPointer { X in py.withUnsafeBufferPointer { Y in pz.withUnsafeBufferPointer { Z in
-                pFeature.withUnsafeBufferPointer { f in iFeatureSum.withUnsafeMutableBufferPointer { acc in
                     for j in Int(start) ..< Int(start + count) {
                         let i = Int(byInstance[j])
-                        if !stale && j + 2 < Int(start + count) { vln_prefetch(f.baseAddress! + Int(byInstance[j + 2]) * d, 2 * d, 0) }
                         positionSum -= SIMD3<Double>(Double(X[i]), Double(Y[i]), Double(Z[i]))
-                        if !stale { vln_f16_accumulate(f.baseAddress! + i * d, acc.baseAddress! + inst * d, d, -1) }
                     }
-                }}
                 }}}
                 iPositionSum[inst] = positionSum
+                if !iSumStale[inst] { subtractions.append((inst32, start, count)) }
             } else {
                 // More lost than kept: the survivors' position sum; the feature sum is left stale (recomputed from the
                 // survivors only if a merge, a query or a save needs it).
@@ -339,6 +337,7 @@ public struct TokenMemory: Sendable {
             refreshCentre(inst); touched.instances.append(inst32)
             noteFiling(inst, &touched)
         }
+        subtractFeatures(subtractions, rows: byInstance)
         px.withUnsafeMutableBufferPointer { X in py.withUnsafeMutableBufferPointer { Y in pz.withUnsafeMutableBufferPointer { Z in
             pInstance.withUnsafeMutableBufferPointer { I in pMemberIndex.withUnsafeMutableBufferPointer { M in
                 pAlive.withUnsafeMutableBufferPointer { A in
@@ -352,6 +351,30 @@ public struct TokenMemory: Sendable {
         freePatches.append(contentsOf: deleted)
         livePatchCount -= deleted.count
         return dead
+    }
+
+    /// Subtracts the fp16 feature rows `rows[start ..< start + count]` from each listed instance's sum (exact), in list
+    /// order, asking for the rows six ahead across instances and for the next instance's sum row (scattered, cold
+    /// rows: one at a time, the misses would not overlap).
+    private mutating func subtractFeatures(_ work: [(inst: Int32, start: Int32, count: Int32)], rows: [Int32]) {
+        guard !work.isEmpty else { return }
+        let d = featureDimension, ahead = 6
+        var flat: [Int32] = []
+        for w in work { flat.append(contentsOf: rows[Int(w.start) ..< Int(w.start + w.count)]) }
+        pFeature.withUnsafeBufferPointer { f in iFeatureSum.withUnsafeMutableBufferPointer { acc in flat.withUnsafeBufferPointer { list in
+            let f = f.baseAddress!, acc = acc.baseAddress!
+            for k in 0 ..< min(ahead, list.count) { vln_prefetch(f + Int(list[k]) * d, 2 * d, 0) }
+            vln_prefetch(acc + Int(work[0].inst) * d, 8 * d, 1)
+            var k = 0
+            for (w, item) in work.enumerated() {
+                if w + 1 < work.count { vln_prefetch(acc + Int(work[w + 1].inst) * d, 8 * d, 1) }
+                for _ in 0 ..< Int(item.count) {
+                    if k + ahead < list.count { vln_prefetch(f + Int(list[k + ahead]) * d, 2 * d, 0) }
+                    vln_f16_accumulate(f + Int(list[k]) * d, acc + Int(item.inst) * d, d, -1)
+                    k += 1
+                }
+            }
+        }}}
     }
 
     /// Recomputes a stale instance's feature sum from its members (nothing when it is current).
@@ -509,7 +532,8 @@ public struct TokenMemory: Sendable {
                 if ahead < keys.count {
                     let m = Int(keys[ahead] & 0xFFFF_FFFF), q = lifted[m]
                     vln_prefetch(v.baseAddress! + (q.row * frame.features.patchesWide + q.column) * d, 4 * d, 0)
-                    vln_prefetch(f.baseAddress! + Int(slots[m]) * d, 2 * d, 1)
+                    // The row of a patch in no segment is written with ordinary stores, a segment's with streaming ones.
+                    if keys[ahead] >> 32 == 0 { vln_prefetch(f.baseAddress! + Int(slots[m]) * d, 2 * d, 1) }
                 }
                 if let sum {
                     vln_f32_to_f16_accumulate(v.baseAddress! + start, f.baseAddress! + s * d, sum, d)
@@ -538,6 +562,12 @@ public struct TokenMemory: Sendable {
             let scale = pScale.withUnsafeBufferPointer { S in members.reduce(Float(0)) { $0 + S[Int($1)] } }
             let c = positionSum / Double(members.count), centre = Vec3(Float(c.x), Float(c.y), Float(c.z))
             let nearest = nearestIDs(to: centre, count: configuration.mergeNeighbours, alsoChecking: touched.unfiled, grid: grid)
+            // Ask for the candidates' sum rows now (scattered, cold; read below by the norms), and for the row a new
+            // instance would take.
+            iFeatureSum.withUnsafeBufferPointer { sums in
+                for n in nearest where !iSumStale[n.id] { vln_prefetch(sums.baseAddress! + n.id * d, 8 * d, 0) }
+                if let free = freeInstances.last { vln_prefetch(sums.baseAddress! + Int(free) * d, 8 * d, 1) }
+            }
             if Self.checksNearestSearch,
                nearestByScan(to: centre, count: configuration.mergeNeighbours).map(\.id) != nearest.map(\.id) {
                 Self.nearestSearchMismatches += 1
@@ -562,14 +592,14 @@ public struct TokenMemory: Sendable {
                 }
                 let norm = squares[0].squareRoot()
                 summaryFeature = [Float](unsafeUninitializedCapacity: d) { out, initialised in
-                    for j in 0..<d { out[j] = Float(norm > 0 ? segmentSum[j] / norm : 0) }
+                    vln_quotients_to_f32(segmentSum.baseAddress!, norm, out.baseAddress!, d)     // Float(sum_j / norm), 0 if norm = 0
                     initialised = d
                 }
                 for (k, n) in nearest.enumerated() {
                     let row = sums.baseAddress! + n.id * d, squared = squares[1 + k]
                     let inverse = squared > 0 ? 1 / squared.squareRoot() : 0
                     let feature = [Float](unsafeUninitializedCapacity: d) { out, initialised in
-                        for j in 0..<d { out[j] = Float(row[j] * inverse) }
+                        vln_products_to_f32(row, inverse, out.baseAddress!, d)          // Float(row_j · inverse)
                         initialised = d
                     }
                     candidates.append(InstanceCandidate(id: Int32(n.id), centre: iCentre[n.id], lower: iLower[n.id], upper: iUpper[n.id],
@@ -617,6 +647,7 @@ public struct TokenMemory: Sendable {
             touched.instances.append(Int32(target))
             noteFiling(target, &touched)
         }
+        vln_store_fence()       // the streaming stores of the new rows, before anything another thread may see
         return (created, merged)
     }
 
@@ -969,13 +1000,17 @@ extension TokenMemory {
 }
 
 extension TokenMemory {
-    /// Reads what an update reads (positions, instance links, sums and features), untimed, so that a benchmark can
-    /// time an update on a memory that is in cache as in an agent's loop, not just restored from a copy.
+    /// Reads what an update reads apart from the fp16 feature rows (positions, patch links, member lists, instance sums,
+    /// centres and boxes), untimed, so that a benchmark can time an update whose metadata is in cache as in an agent's
+    /// loop, where the 2·D-byte rows of a large memory (77 MB at 100,000 patches) cannot stay cached anyway.
     @_spi(Benchmarks)
     public func touchStorage() -> Double {
         var s = 0.0
-        for i in 0..<px.count { s += Double(px[i]) + Double(pInstance[i]) + Double(pFeature[i * featureDimension]) }
+        // The positions last: the deletion test reads them first.
         for v in iFeatureSum { s += v }
+        for i in 0..<iAlive.count { s += Double(iMembers[i].count) + Double(iCentre[i].x) + Double(iLower[i].x) + Double(iUpper[i].x) }
+        for i in 0..<px.count { s += Double(pInstance[i]) + Double(pMemberIndex[i]) }
+        for i in 0..<px.count { s += Double(px[i]) + Double(py[i]) + Double(pz[i]) }
         return s
     }
 }

@@ -27,9 +27,18 @@ size_t vln_deletion_test(const float *x, const float *y, const float *z, size_t 
                          float range, float fx, float fy, float ppx, float ppy, int width, int height,
                          const float *depth, float tol, int32_t *out);
 
+/// out[j] = float(src[j] / divisor) (vector division: the same bits as the scalar loop), or 0 when divisor is not > 0.
+void vln_quotients_to_f32(const double *src, double divisor, float *out, size_t n);
+/// out[j] = float(src[j] * factor).
+void vln_products_to_f32(const double *src, double factor, float *out, size_t n);
+
 /// dst[i] = binary16(src[i]) (as vln_f32_to_f16), and acc[i] += double(dst[i]) (exact, as vln_f16_accumulate with
-/// sign 1): storing a patch's feature and adding it to its segment's sum in one pass.
+/// sign 1): storing a patch's feature and adding it to its segment's sum in one pass. With AVX2 and a 16-byte aligned
+/// dst, the stores stream past the caches (dst's lines are not read first): call vln_store_fence before another
+/// thread may read dst.
 void vln_f32_to_f16_accumulate(const float *src, uint16_t *dst, double *acc, size_t n);
+/// A store fence (SFENCE): orders the streaming stores before it ahead of every later store.
+void vln_store_fence(void);
 
 /// out[k] = ((0 + r[0]·r[0]) + r[1]·r[1]) + … + r[n−1]·r[n−1] for r = rows[k], k < count: each sum in index order
 /// (up to 4 at once in the lanes of one vector, so each is the sequential sum, bit for bit).
