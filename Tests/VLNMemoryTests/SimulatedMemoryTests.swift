@@ -119,7 +119,9 @@ final class SimulatedMemoryTests: XCTestCase {
         for id in m.liveInstanceIDs {
             let label = s.vocabulary.label(of: m.instanceFeature(id)!).name
             let token = m.instance(id)!
-            if !Self.structure.contains(label), token.patchCount >= 3 { predicted.append((id, label, token.centre)) }
+            // Where the memory answers "where is it": `localise`'s position (the centre of the instance's patch box).
+            let position = m.localise(id, from: AgentPose(position: .zero, heading: 0))!.position
+            if !Self.structure.contains(label), token.patchCount >= 3 { predicted.append((id, label, position)) }
         }
         var pairs: [(Float, Int, Int)] = []
         for (pi, p) in predicted.enumerated() {

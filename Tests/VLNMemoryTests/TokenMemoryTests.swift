@@ -361,13 +361,16 @@ final class MemoryQueryTests: XCTestCase {
         return m
     }
 
-    /// Localisation: distance and bearing (positive = left) of each wall's centre, from closed forms.
+    /// Localisation: position, distance and bearing (positive = left) of each wall's centre, from closed forms (the
+    /// wall ahead is the 4×4 grid of patches at depth 2 on the −Z axis: its box centre is (0, 0, −2)).
     func testLocaliseGivesDistanceAndBearing() throws {
         let m = try twoWalls()
         let ahead = m.liveInstanceIDs.first { m.instance($0)!.centre.z < -1 }!, left = m.liveInstanceIDs.first { m.instance($0)!.centre.x < -1 }!
         let facingAhead = AgentPose(position: .zero, heading: 0)
         let a = try XCTUnwrap(m.localise(ahead, from: facingAhead)), l = try XCTUnwrap(m.localise(left, from: facingAhead))
-        XCTAssertEqual(a.distance, length(m.instance(ahead)!.centre), accuracy: 1e-5)
+        XCTAssertEqual(a.position, m.instance(ahead)!.boxCentre)
+        XCTAssertEqual(a.position.z, -2, accuracy: 1e-5); XCTAssertEqual(a.position.x, 0, accuracy: 1e-5); XCTAssertEqual(a.position.y, 0, accuracy: 1e-5)
+        XCTAssertEqual(a.distance, 2, accuracy: 1e-5)
         XCTAssertEqual(a.bearingDegrees, 0, accuracy: 1)            // symmetric 4×4 grid: centre on the axis
         XCTAssertEqual(l.bearingDegrees, 90, accuracy: 1)           // −X is to the left of an agent facing −Z
         let facingLeft = AgentPose(position: .zero, heading: Float(90).radians)
