@@ -34,6 +34,9 @@ public struct InstanceToken: Codable, Equatable, Sendable {
     public var zone: Int32
     /// `upper − lower`, metres.
     public var extent: Vec3 { upper - lower }
+    /// Centre of the box of its patch positions, `(lower + upper) / 2`, metres: the object-centre estimate that
+    /// `TokenMemory.localise` reports (see there for why it is not `centre`).
+    public var boxCentre: Vec3 { (lower + upper) * 0.5 }
 }
 
 /// A zone token: one `zoneSize` cube of the fixed world grid holding live instances.
@@ -84,9 +87,12 @@ public struct InstanceLocalisation: Codable, Equatable, Sendable {
     public var instance: InstanceToken
     /// Its best label in the vocabulary given, if any.
     public var label: String?
-    /// Euclidean distance from the agent position to the instance centre, metres.
+    /// The estimate of the object's centre: the centre of the instance's patch box (`instance.boxCentre`), world
+    /// frame, metres. Not the patch mean `instance.centre`: see `TokenMemory.localise`.
+    public var position: Vec3
+    /// Euclidean distance from the agent position to `position`, metres.
     public var distance: Float
-    /// Horizontal angle from the agent's forward direction to the centre, degrees in (−180, 180], positive to the
+    /// Horizontal angle from the agent's forward direction to `position`, degrees in (−180, 180], positive to the
     /// left (counter-clockwise seen from above, as Habitat headings).
     public var bearingDegrees: Float
 }
@@ -233,14 +239,22 @@ extension TokenMemory {
         return Array(scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }.prefix(max(top, 0)))
     }
 
-    /// Where a live instance is from `agent`: distance and bearing of its centre, and its label when a vocabulary
-    /// is given. Nil if the instance is not live.
+    /// Where a live instance is from `agent`: its estimated object centre, the distance and bearing of that point,
+    /// and its label when a vocabulary is given. Nil if the instance is not live.
+    ///
+    /// The object's centre is estimated by the centre of the instance's patch box (`InstanceToken.boxCentre`), as
+    /// ConceptGraphs-style maps report an object's box centre, not by the patch mean (`InstanceToken.centre`, which
+    /// the merge, the zones and the VLM token set use, as the official code). The patches sample only the surfaces
+    /// in view, densest where they were seen closest and from above, so their mean is pulled towards the top and the
+    /// near side of a large object: after an oracle tour of generated house 42, a bed's mean lay 0.59 m from its box
+    /// centre while its patch box centre lay 0.06 m from it (issue 9; precision/recall over six houses in README).
     public func localise(_ id: Int32, from agent: AgentPose, vocabulary: LabelVocabulary? = nil) -> InstanceLocalisation? {
         guard let token = instance(id) else { return nil }
-        let local = agent.agentFrame(token.centre)
+        let position = token.boxCentre
+        let local = agent.agentFrame(position)
         let bearing = wrapAngle(atan2(-local.x, -local.z)).degrees
         return InstanceLocalisation(instance: token, label: vocabulary.map { $0.label(of: instanceFeature(id)!).name },
-                                    distance: distance(token.centre, agent.position),
+                                    position: position, distance: distance(position, agent.position),
                                     bearingDegrees: bearing == -180 ? 180 : bearing)
     }
 

@@ -361,13 +361,21 @@ final class MemoryQueryTests: XCTestCase {
         return m
     }
 
-    /// Localisation: distance and bearing (positive = left) of each wall's centre, from closed forms.
+    /// Localisation: position, distance and bearing (positive = left) of each wall's centre, from closed forms (the
+    /// wall ahead is the 4×4 grid of patches at depth 2 on the −Z axis: its box centre is (0, 0, −2) up to the lift's
+    /// 1/64-pixel shift).
     func testLocaliseGivesDistanceAndBearing() throws {
         let m = try twoWalls()
         let ahead = m.liveInstanceIDs.first { m.instance($0)!.centre.z < -1 }!, left = m.liveInstanceIDs.first { m.instance($0)!.centre.x < -1 }!
         let facingAhead = AgentPose(position: .zero, heading: 0)
         let a = try XCTUnwrap(m.localise(ahead, from: facingAhead)), l = try XCTUnwrap(m.localise(left, from: facingAhead))
-        XCTAssertEqual(a.distance, length(m.instance(ahead)!.centre), accuracy: 1e-5)
+        XCTAssertEqual(a.position, m.instance(ahead)!.boxCentre)
+        // The block centres (4, 12, 20, 28) lie on pixel edges, so the lift moves them 1/64 pixel into their pixel
+        // (`TokenMemory.insidePixel`): every ray shifts by +1/64 pixel in x and y, i.e. 2·(1/64)/f metres at depth 2.
+        let shift = 2 * (Float(1) / 64) / Float(16 / tan(Float(30).radians))
+        XCTAssertEqual(a.position.x, shift, accuracy: 1e-5); XCTAssertEqual(a.position.y, -shift, accuracy: 1e-5)
+        XCTAssertEqual(a.position.z, -2, accuracy: 1e-5)
+        XCTAssertEqual(a.distance, (4 + 2 * shift * shift).squareRoot(), accuracy: 1e-5)
         XCTAssertEqual(a.bearingDegrees, 0, accuracy: 1)            // symmetric 4×4 grid: centre on the axis
         XCTAssertEqual(l.bearingDegrees, 90, accuracy: 1)           // −X is to the left of an agent facing −Z
         let facingLeft = AgentPose(position: .zero, heading: Float(90).radians)
