@@ -86,8 +86,11 @@ final class SimulatedMemoryTests: XCTestCase {
         // fragments of large objects (a bed's headboard strip, a wardrobe's side, part of a TV) whose segment did
         // not find the object's instance among its k = 2 nearest centres; a dining table merged with two chairs
         // (their MiniLM cosine is 0.80, at the merge threshold); pieces seen in 1–2 patches (a floor lamp, a
-        // monitor, a picture, a chair). House 17 has no prediction of slack: one more wrong would give 0.878.
-        try oracleTour(seed: 17, precision: 0.9, recall: 0.9)
+        // monitor, a picture, a chair). House 17 has no prediction of slack: one more wrong would give 0.878, so its
+        // precision guard is 0.875 — the MiniLM embeddings differ in the last bits between kernel paths (AMX bf16x3,
+        // AVX-512, AVX2), and one merge decision that flips on another CPU must not fail CI there. The dining
+        // chair/table cosine is 0.80026 here, 2.6e-4 from the threshold.
+        try oracleTour(seed: 17, precision: 0.875, recall: 0.9)
         try oracleTour(seed: 42, precision: 0.9, recall: 0.9)
     }
 
