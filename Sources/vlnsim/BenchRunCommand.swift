@@ -62,7 +62,8 @@ struct BenchRunCommand: ParsableCommand {
         twice, a torn last line is dropped and its episode run again; it is refused (nothing changed) if the suite, \
         planners, settings or shard differ from manifest.json. --shard i/n (0 ≤ i < n) runs units k ≡ i (mod n), units \
         being single episodes or whole chains in suite order; for Slurm: sbatch --array=0-(n-1) with --shard \
-        $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT, then `vlnsim bench merge`.
+        $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT, then `vlnsim bench merge` (deploy/slurm/submit.sh does both, \
+        with requeue and resubmission of failed shards: see deploy/slurm/README.md).
         """)
 
     @Option(name: .long, help: "The suite: a VLN-CE episode file (.json or .json.gz), with optional events and chain extensions.")
