@@ -53,19 +53,30 @@ static inline __attribute__((always_inline)) VLN_GEMM_TARGET __m256 exp8(__m256 
     return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
 }
 
-// GELU on 8 lanes: `vln_gelu1` (scalar_math.h) written with AVX2 intrinsics.
+// GELU on 8 lanes, x·Φ(x) = x/2 · (1 + erf(x/√2)), with erf(z) ≈ z·P(z²)/Q(z²) (the rational approximation of
+// Eigen's and TensorFlow's float erf; degree 13 over 8) for |z| < 3.8 and ±1 beyond (there 1 − erf|z| < 7.7e-8).
+// About half the operations of `vln_gelu1`'s form (e^(−z²) and a division), which cost ≈ 10 % of MiniLM's first
+// feed-forward product. |error| ≤ 7.7e-7 · max(1, |GELU(x)|) for all x (against the Double erf; `vln_gelu1`: 4.6e-7).
 static inline __attribute__((always_inline)) VLN_GEMM_TARGET __m256 gelu8(__m256 v) {
+    const __m256 bound = _mm256_set1_ps(3.8f);
     const __m256 z = _mm256_mul_ps(v, _mm256_set1_ps(0.70710678118654752f));
-    const __m256 sign = _mm256_set1_ps(-0.0f), a = _mm256_andnot_ps(sign, z);
-    const __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(_mm256_set1_ps(0.3275911f), a, _mm256_set1_ps(1.0f)));
-    __m256 poly = _mm256_fmadd_ps(_mm256_set1_ps(1.061405429f), t, _mm256_set1_ps(-1.453152027f));
-    poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(1.421413741f));
-    poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(-0.284496736f));
-    poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(0.254829592f));
-    poly = _mm256_mul_ps(poly, t);
-    __m256 e = _mm256_fnmadd_ps(poly, exp8(_mm256_xor_ps(_mm256_mul_ps(z, z), sign)), _mm256_set1_ps(1.0f));
-    e = _mm256_or_ps(e, _mm256_and_ps(z, sign));  // erf(z) takes the sign of z (e ≥ 0 before)
-    return _mm256_mul_ps(_mm256_mul_ps(v, _mm256_set1_ps(0.5f)), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+    const __m256 zc = _mm256_min_ps(_mm256_max_ps(z, _mm256_sub_ps(_mm256_setzero_ps(), bound)), bound);
+    const __m256 z2 = _mm256_mul_ps(zc, zc);
+    __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(-2.72614225801306e-10f), z2, _mm256_set1_ps(2.77068142495902e-08f));
+    p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(-2.10102402082508e-06f));
+    p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(-5.69250639462346e-05f));
+    p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(-7.34990630326855e-04f));
+    p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(-2.95459980854025e-03f));
+    p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(-1.60960333262415e-02f));
+    __m256 q = _mm256_fmadd_ps(_mm256_set1_ps(-1.45660718464996e-05f), z2, _mm256_set1_ps(-2.13374055278905e-04f));
+    q = _mm256_fmadd_ps(q, z2, _mm256_set1_ps(-1.68282697438203e-03f));
+    q = _mm256_fmadd_ps(q, z2, _mm256_set1_ps(-7.37332916720468e-03f));
+    q = _mm256_fmadd_ps(q, z2, _mm256_set1_ps(-1.42647390514189e-02f));
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    const __m256 tail = _mm256_cmp_ps(_mm256_andnot_ps(sign, z), bound, _CMP_GE_OQ);  // |z| ≥ 3.8: erf = ±1
+    const __m256 e = _mm256_blendv_ps(_mm256_div_ps(_mm256_mul_ps(p, zc), q), _mm256_or_ps(_mm256_and_ps(z, sign), _mm256_set1_ps(1.0f)), tail);
+    const __m256 h = _mm256_mul_ps(v, _mm256_set1_ps(0.5f));
+    return _mm256_fmadd_ps(h, e, h);
 }
 
 // The end of one k-block for one row of a C block (16 columns, the first `cols` stored): the accumulators, plus C
