@@ -127,7 +127,9 @@ public final class PerceptionState {
     private var encoder: GroundTruthSemanticEncoder?
     /// The navigation version the encoder's categories were read at (scene events bump it).
     private var encoderVersion = -1
-    private var encoderScene: ObjectIdentifier?
+    /// The simulator the encoder's categories were read from (weak: a new simulator at a freed one's address must not
+    /// pass for it).
+    private weak var encoderSim: Simulator?
     /// Steps of the chain's earlier episodes.
     private var chainSteps = 0
 
@@ -154,15 +156,15 @@ public final class PerceptionState {
         func lap() -> Double { let t = threadCPUSeconds(); defer { t0 = t }; return t - t0 }
         let obs = sim.observe()
         timing.render += lap()
-        if encoder == nil || encoderVersion != sim.navigationVersion || encoderScene != ObjectIdentifier(sim) {
+        if encoder == nil || encoderVersion != sim.navigationVersion || encoderSim !== sim {
             // A scene event may have added an instance with a new category: read the categories again.
             let categories = sim.scene.instances.mapValues(\.category)
-            if let e = encoder, encoderScene == ObjectIdentifier(sim) {
+            if let e = encoder, encoderSim === sim {
                 encoder = try e.including(categories: categories, textEncoder: textEncoder)
             } else {
                 encoder = try GroundTruthSemanticEncoder(textEncoder: textEncoder, categories: categories, patchSize: settings.patchSize)
             }
-            encoderVersion = sim.navigationVersion; encoderScene = ObjectIdentifier(sim)
+            encoderVersion = sim.navigationVersion; encoderSim = sim
             timing.setup += lap()  // embedding new categories is not part of a step's encode time
         }
         let map = try encoder!.featureMap(FeatureMapInput(rgb: obs.rgb, instanceIDs: obs.instanceIds))

@@ -67,21 +67,7 @@ base.storeSegments(positions: positions, features: features, segmentSizes: sizes
 // Z = 0, i.e. 1.25 m up here). 256 × 256, hfov 90°, planar depth through pixel centres, capped at 10 m.
 let k = CameraIntrinsics.vlnce
 let pose = RigidTransform(rotation: Mat3.identity, translation: Vec3(3, 1.25, -2.5))
-var depth = DepthImage(width: 256, height: 256, fill: .infinity)
-for y in 0..<256 {
-    for x in 0..<256 {
-        let d = k.cameraRay(x: Float(x) + 0.5, y: Float(y) + 0.5)        // camera frame, z = −1: world = same axes
-        for (o, a, b) in rects {
-            let n = cross(a, b), denom = dot(d, n)
-            guard denom != 0 else { continue }
-            let t = dot(o - pose.translation, n) / denom
-            let q = pose.translation + t * d - o
-            let s = dot(q, a) / dot(a, a), u = dot(q, b) / dot(b, b)
-            if t > 0, s >= 0, s <= 1, u >= 0, u <= 1, t < depth[x, y] { depth[x, y] = t }
-        }
-        depth[x, y] = min(depth[x, y], 10)
-    }
-}
+let depth = houseDepth(pose)   // the rotation is the identity: camera rays are world directions
 let frameFeatures = FeatureMap(patchesHigh: grid, patchesWide: grid, channels: dim,
                                values: (0..<(grid * grid * dim)).map { _ in rng.uniform(-1.7, 1.7) })
 var segments = InstanceImage(width: 256, height: 256, fill: 0)
