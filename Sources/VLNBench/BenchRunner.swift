@@ -476,7 +476,7 @@ final class Worker {
                                      perception: perception, draw: !replay)
             }
             let wall = clock.lap() / 1000
-            perception?.timing.cpu = perception != nil ? threadCPUSeconds() - cpu0 : 0
+            perception?.timing.cpu = threadCPUSeconds() - cpu0  // evaluated only with perception
             if replay { continue }
             var record = EpisodeRecord(planner: planner.name, key: entry.key, episodeID: entry.id, suiteIndex: entry.index,
                                        sceneID: entry.sceneID, chain: entry.chain, seed: seed, outcome: outcome, wallSeconds: wall)

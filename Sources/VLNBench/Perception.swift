@@ -77,6 +77,7 @@ public struct PerceptionTiming: Equatable, Sendable {
     /// category and run, so mostly in a run's first episodes) and the id → category table. Not a per-step cost.
     public var setup = 0.0
 
+    /// All stages at zero.
     public init() {}
 
     /// The sum of two timings.

@@ -10,6 +10,7 @@ import VLNCore
 public final class CachingTextEncoder: TextEncoder, @unchecked Sendable {
     /// The encoder that computes missing embeddings.
     public let base: any TextEncoder
+    /// Length of every embedding: `base.dimension` (384 for all-MiniLM-L6-v2).
     public var dimension: Int { base.dimension }
     private let lock = NSLock()
     private var cache: [String: [Float]] = [:]
