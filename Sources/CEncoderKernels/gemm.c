@@ -114,8 +114,11 @@ static inline __attribute__((always_inline)) VLN_GEMM_TARGET void store_row(floa
 // over kc steps, then the end of `store_row`. A is read in place: row r at a + r·lda (row pointers past `rows` point
 // at row 0, and their products are not stored); B micro-panel: kc steps of 16. 12 ymm accumulators, 2 loads of B and
 // 6 broadcasts of A per step. (Packing A into 6-row micro-panels first, as BLIS does, measured no faster here.)
-static VLN_GEMM_TARGET void kernel_6x16(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, size_t rows,
-                                        size_t cols, int accumulate, const float *bias, int gelu) {
+// B's k-steps are `ldb` floats apart: NR in packed panels (`kernel_6x16`, the constant folded into the addresses), a
+// row of the operand itself for attention's V read in place (`kernel_6x16_ldb`).
+static inline __attribute__((always_inline)) VLN_GEMM_TARGET void kernel_6x16_body(size_t kc, const float *a, size_t lda, const float *b,
+                                                                                 size_t ldb, float *c, size_t ldc, size_t rows, size_t cols,
+                                                                                 int accumulate, const float *bias, int gelu) {
     // C's lines are fetched for writing while the products run (stored cold, each row would wait for its lines).
     for (size_t r = 0; r < rows; r++) {
         _m_prefetchw(c + r * ldc);
@@ -127,7 +130,7 @@ static VLN_GEMM_TARGET void kernel_6x16(size_t kc, const float *a, size_t lda, c
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
 #define VLN_GEMM_STEP(i)                                                                                             \
     do {                                                                                                             \
-        const __m256 b0 = _mm256_loadu_ps(b + (i) * NR), b1 = _mm256_loadu_ps(b + (i) * NR + 8);                     \
+        const __m256 b0 = _mm256_loadu_ps(b + (i) * ldb), b1 = _mm256_loadu_ps(b + (i) * ldb + 8);                   \
         __m256 x = _mm256_broadcast_ss(a0 + p + (i));                                                                 \
         c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);                                        \
         x = _mm256_broadcast_ss(a1 + p + (i));                                                                        \
@@ -142,16 +145,26 @@ static VLN_GEMM_TARGET void kernel_6x16(size_t kc, const float *a, size_t lda, c
         c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);                                        \
     } while (0)
     size_t p = 0;
-    for (; p + 4 <= kc; p += 4, b += 4 * NR) {
+    for (; p + 4 <= kc; p += 4, b += 4 * ldb) {
         VLN_GEMM_STEP(0);
         VLN_GEMM_STEP(1);
         VLN_GEMM_STEP(2);
         VLN_GEMM_STEP(3);
     }
-    for (; p < kc; p++, b += NR) VLN_GEMM_STEP(0);
+    for (; p < kc; p++, b += ldb) VLN_GEMM_STEP(0);
 #undef VLN_GEMM_STEP
     const __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
     for (size_t r = 0; r < rows; r++) store_row(c + r * ldc, acc[r][0], acc[r][1], cols, accumulate, bias, gelu);
+}
+
+static VLN_GEMM_TARGET void kernel_6x16(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, size_t rows,
+                                        size_t cols, int accumulate, const float *bias, int gelu) {
+    kernel_6x16_body(kc, a, lda, b, NR, c, ldc, rows, cols, accumulate, bias, gelu);
+}
+
+static VLN_GEMM_TARGET void kernel_6x16_ldb(size_t kc, const float *a, size_t lda, const float *b, size_t ldb, float *c, size_t ldc,
+                                            size_t rows, int accumulate) {
+    kernel_6x16_body(kc, a, lda, b, ldb, c, ldc, rows, NR, accumulate, NULL, 0);
 }
 
 static VLN_GEMM_TARGET void gemm_avx2(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
@@ -217,25 +230,82 @@ static VLN_GEMM_TARGET void softmax_scaled(float *s, size_t t, size_t ld, float 
     }
 }
 
+// C (m × n) = A (m × k) · B (k × n) with B read in place, rows `ldb` floats apart, n a multiple of 16: the blocking
+// and the FMA chains of `gemm_avx2` (the same result as packing B first), without the copy.
+static VLN_GEMM_TARGET void gemm_in_place_avx2(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b, size_t ldb,
+                                               float *c, size_t ldc) {
+    for (size_t ic = 0; ic < m; ic += MC) {
+        const size_t mc = m - ic < MC ? m - ic : MC;
+        for (size_t pc = 0; pc < k; pc += KC) {
+            const size_t kc = k - pc < KC ? k - pc : KC;
+            for (size_t col0 = 0; col0 < n; col0 += NR)
+                for (size_t ir = 0; ir < mc; ir += MR)
+                    kernel_6x16_ldb(kc, a + (ic + ir) * lda + pc, lda, b + pc * ldb + col0, ldb, c + (ic + ir) * ldc + col0, ldc,
+                                    mc - ir < MR ? mc - ir : MR, pc > 0);
+        }
+    }
+}
+
+// Kᵀ of one head packed as B (the keys are its columns): panel j, row p holds dimension p of keys 16j…16j+15, zero
+// past key t. Eight keys × eight dimensions at a time through an 8 × 8 transpose in registers (strided scalar stores
+// held a third of the attention's time), the last t mod 8 keys and the padding one by one.
+static VLN_GEMM_TARGET void pack_keys(const float *k, size_t ldk, size_t t, size_t dh, float *kt) {
+    const size_t tp = (t + NR - 1) / NR * NR;
+    size_t key = 0;
+    if (dh % 8 == 0) {
+        for (; key + 8 <= t; key += 8) {
+            float *dst = kt + (key / NR) * dh * NR + key % NR;
+            const float *src = k + key * ldk;
+            for (size_t p = 0; p < dh; p += 8) {
+                const __m256 r0 = _mm256_loadu_ps(src + p), r1 = _mm256_loadu_ps(src + ldk + p);
+                const __m256 r2 = _mm256_loadu_ps(src + 2 * ldk + p), r3 = _mm256_loadu_ps(src + 3 * ldk + p);
+                const __m256 r4 = _mm256_loadu_ps(src + 4 * ldk + p), r5 = _mm256_loadu_ps(src + 5 * ldk + p);
+                const __m256 r6 = _mm256_loadu_ps(src + 6 * ldk + p), r7 = _mm256_loadu_ps(src + 7 * ldk + p);
+                const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+                const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+                const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+                const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+                const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+                const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+                const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+                const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+                float *row = dst + p * NR;  // dimension p + i of the eight keys → row + i·NR
+                _mm256_storeu_ps(row, _mm256_permute2f128_ps(u0, u4, 0x20));
+                _mm256_storeu_ps(row + NR, _mm256_permute2f128_ps(u1, u5, 0x20));
+                _mm256_storeu_ps(row + 2 * NR, _mm256_permute2f128_ps(u2, u6, 0x20));
+                _mm256_storeu_ps(row + 3 * NR, _mm256_permute2f128_ps(u3, u7, 0x20));
+                _mm256_storeu_ps(row + 4 * NR, _mm256_permute2f128_ps(u0, u4, 0x31));
+                _mm256_storeu_ps(row + 5 * NR, _mm256_permute2f128_ps(u1, u5, 0x31));
+                _mm256_storeu_ps(row + 6 * NR, _mm256_permute2f128_ps(u2, u6, 0x31));
+                _mm256_storeu_ps(row + 7 * NR, _mm256_permute2f128_ps(u3, u7, 0x31));
+            }
+        }
+    }
+    for (; key < tp; key++) {
+        float *dst = kt + (key / NR) * dh * NR + key % NR;
+        if (key < t) {
+            for (size_t p = 0; p < dh; p++) dst[p * NR] = k[key * ldk + p];
+        } else {
+            for (size_t p = 0; p < dh; p++) dst[p * NR] = 0.0f;
+        }
+    }
+}
+
 static VLN_GEMM_TARGET void attention_avx2(size_t t, size_t heads, size_t dh, const float *qkv, size_t ldqkv, float scale, float *ctx,
                                            size_t ldctx, float *scratch) {
     const size_t hidden = heads * dh, tp = (t + NR - 1) / NR * NR;
     float *scores = scratch, *kt = scratch + t * tp, *v = kt + dh * tp;  // scores: t rows, tp apart (whole 16-column tiles)
     for (size_t h = 0; h < heads; h++) {
         const float *q = qkv + h * dh, *k = qkv + hidden + h * dh, *vh = qkv + 2 * hidden + h * dh;
-        // Kᵀ (dh × t) packed as B: panel j, row p holds keys 16j…16j+15 at dimension p.
-        for (size_t key = 0; key < tp; key++) {
-            float *dst = kt + (key / NR) * dh * NR + key % NR;
-            if (key < t) {
-                for (size_t p = 0; p < dh; p++) dst[p * NR] = k[key * ldqkv + p];
-            } else {
-                for (size_t p = 0; p < dh; p++) dst[p * NR] = 0.0f;
-            }
-        }
-        vln_gemm_pack_b(vh, t, dh, ldqkv, v);
+        pack_keys(k, ldqkv, t, dh, kt);
         gemm_avx2(t, tp, dh, q, ldqkv, kt, NULL, VLN_GEMM_PLAIN, scores, tp);  // columns past t: products with zero keys, unused
         softmax_scaled(scores, t, tp, scale);
-        gemm_avx2(t, dh, t, scores, tp, v, NULL, VLN_GEMM_PLAIN, ctx + h * dh, ldctx);
+        if (dh % NR == 0) {  // V's rows hold whole 16-column panels: read in place
+            gemm_in_place_avx2(t, dh, t, scores, tp, vh, ldqkv, ctx + h * dh, ldctx);
+        } else {
+            vln_gemm_pack_b(vh, t, dh, ldqkv, v);
+            gemm_avx2(t, dh, t, scores, tp, v, NULL, VLN_GEMM_PLAIN, ctx + h * dh, ldctx);
+        }
     }
 }
 
