@@ -138,10 +138,12 @@ final class MatrixProductTests: XCTestCase {
     }
 
     /// BERT self-attention of one sequence on the packed kernel against the same attention in Double:
-    /// softmax(Q Kᵀ / √dh) V per head.
+    /// softmax(Q Kᵀ / √dh) V per head. The shapes cover Kᵀ through 8 × 8 transposes with a tail of keys (t = 37, 17),
+    /// keys one by one (dh = 8 with t = 1), V read in place (dh = 32, 16; t = 400 spans two k-blocks of the product)
+    /// and V packed (dh = 8, 24).
     func testPackedAVX2AttentionMatchesDouble() throws {
         try Self.requirePackedAVX2()
-        for (t, heads, dh) in [(37, 12, 32), (1, 2, 8), (17, 3, 24)] {
+        for (t, heads, dh) in [(37, 12, 32), (1, 2, 8), (17, 3, 24), (400, 1, 16)] {
             let hidden = heads * dh, ld = 3 * hidden + 5
             let qkv = Self.randomMatrix(t, ld, scale: 2, seed: UInt64(t))
             var ctx = [Float](repeating: .nan, count: t * hidden)
