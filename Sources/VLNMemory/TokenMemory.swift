@@ -916,15 +916,23 @@ public struct TokenMemory: Sendable {
 struct NearestList {
     private(set) var items: [(id: Int, distance: Float)] = []
     let count: Int
+    /// The last item's (distance, id) once the list is full: most candidates are farther, and are turned away by
+    /// this one comparison without reading the list.
+    private var worstDistance: Float = .infinity, worstID = Int.max
     init(count: Int) { self.count = count; items.reserveCapacity(count) }
     var isFull: Bool { items.count == count }
     /// The k-th distance (when full).
-    var worst: Float { items[items.count - 1].distance }
+    var worst: Float { worstDistance }
 
     /// Takes instance `i` at `dist` if it is among the k nearest (ties: lower id); `checkRepeat`: `i` may be listed
     /// already.
+    @inline(__always)
     mutating func consider(_ i: Int, _ dist: Float, checkRepeat: Bool) {
-        guard items.count < count || (dist, i) < (items[items.count - 1].distance, items[items.count - 1].id) else { return }
+        guard items.count < count || (dist, i) < (worstDistance, worstID) else { return }
+        insert(i, dist, checkRepeat: checkRepeat)
+    }
+
+    private mutating func insert(_ i: Int, _ dist: Float, checkRepeat: Bool) {
         if checkRepeat && items.contains(where: { $0.id == i }) { return }
         // Farther items move up one place (the last one drops out when the list is full): in place, as
         // `Array.insert`'s general path costs more than this list of k items.
@@ -932,6 +940,7 @@ struct NearestList {
         var at = items.count - 1
         while at > 0 && (dist, i) < (items[at - 1].distance, items[at - 1].id) { items[at] = items[at - 1]; at -= 1 }
         items[at] = (i, dist)
+        if isFull { (worstID, worstDistance) = items[items.count - 1] }
     }
 }
 
