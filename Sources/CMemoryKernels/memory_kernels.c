@@ -64,17 +64,23 @@ static size_t f16_to_f32_f16c(const uint16_t *src, float *dst, size_t n) {
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(src + i))));
     return i;
 }
-__attribute__((target("avx2,f16c")))
-static size_t f16_accumulate_f16c(const uint16_t *src, double *acc, size_t n, double sign) {
+/// start ≠ 0: acc[i] = sign·src[i] + 0 (the same bits as adding to zeros), else acc[i] += sign·src[i]. Inlined into
+/// `f16_accumulate_f16c` once per constant `start` (no test in the loop).
+__attribute__((target("avx2,f16c"), always_inline))
+static inline size_t f16_accumulate_f16c_body(const uint16_t *src, double *acc, size_t n, double sign, const int start) {
     size_t i = 0;
-    __m256d s = _mm256_set1_pd(sign);
+    const __m256d s = _mm256_set1_pd(sign), zero = _mm256_setzero_pd();
     for (; i + 8 <= n; i += 8) {
         __m256 f = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(src + i)));
         __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(f)), hi = _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1));
-        _mm256_storeu_pd(acc + i, _mm256_add_pd(_mm256_mul_pd(s, lo), _mm256_loadu_pd(acc + i)));
-        _mm256_storeu_pd(acc + i + 4, _mm256_add_pd(_mm256_mul_pd(s, hi), _mm256_loadu_pd(acc + i + 4)));
+        _mm256_storeu_pd(acc + i, _mm256_add_pd(_mm256_mul_pd(s, lo), start ? zero : _mm256_loadu_pd(acc + i)));
+        _mm256_storeu_pd(acc + i + 4, _mm256_add_pd(_mm256_mul_pd(s, hi), start ? zero : _mm256_loadu_pd(acc + i + 4)));
     }
     return i;
+}
+__attribute__((target("avx2,f16c")))
+static size_t f16_accumulate_f16c(const uint16_t *src, double *acc, size_t n, double sign, int start) {
+    return start ? f16_accumulate_f16c_body(src, acc, n, sign, 1) : f16_accumulate_f16c_body(src, acc, n, sign, 0);
 }
 #endif
 
@@ -100,13 +106,15 @@ void vln_f16_to_f32(const uint16_t *src, float *dst, size_t n) {
     for (; i < n; i++) dst[i] = f16_to_f32_scalar(src[i]);
 }
 
-void vln_f16_accumulate(const uint16_t *src, double *acc, size_t n, double sign) {
+static void f16_accumulate(const uint16_t *src, double *acc, size_t n, double sign, int start) {
     size_t i = 0;
 #if defined(__x86_64__)
-    if (has_f16c()) i = f16_accumulate_f16c(src, acc, n, sign);
+    if (has_f16c()) i = f16_accumulate_f16c(src, acc, n, sign, start);
 #endif
-    for (; i < n; i++) acc[i] += sign * (double)f16_to_f32_scalar(src[i]);
+    for (; i < n; i++) acc[i] = sign * (double)f16_to_f32_scalar(src[i]) + (start ? 0.0 : acc[i]);
 }
+
+void vln_f16_accumulate(const uint16_t *src, double *acc, size_t n, double sign) { f16_accumulate(src, acc, n, sign, 0); }
 
 #include <math.h>
 
@@ -183,9 +191,12 @@ size_t vln_deletion_test(const float *x, const float *y, const float *z, size_t 
 // MARK: - Fused conversion and sums, batched norms and dot products
 
 #if defined(__x86_64__)
-__attribute__((target("avx2,f16c")))
-static size_t f32_to_f16_accumulate_f16c(const float *src, uint16_t *dst, double *acc, size_t n) {
+/// start ≠ 0: acc[i] = 0 + double(dst[i]) (the sum of one row, the same bits as adding it to zeros), else acc[i] += ….
+/// Inlined into `f32_to_f16_accumulate_f16c` once per constant `start` (no test in the loop).
+__attribute__((target("avx2,f16c"), always_inline))
+static inline size_t f32_to_f16_accumulate_f16c_body(const float *src, uint16_t *dst, double *acc, size_t n, const int start) {
     size_t i = 0;
+    const __m256d zero = _mm256_setzero_pd();
     if (((uintptr_t)dst & 15) == 0) {
         // Streaming stores: the row is not read back during the update, so its cache lines are not fetched first.
         for (; i + 8 <= n; i += 8) {
@@ -193,8 +204,8 @@ static size_t f32_to_f16_accumulate_f16c(const float *src, uint16_t *dst, double
             _mm_stream_si128((__m128i *)(dst + i), h);
             __m256 f = _mm256_cvtph_ps(h);
             __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(f)), hi = _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1));
-            _mm256_storeu_pd(acc + i, _mm256_add_pd(_mm256_loadu_pd(acc + i), lo));
-            _mm256_storeu_pd(acc + i + 4, _mm256_add_pd(_mm256_loadu_pd(acc + i + 4), hi));
+            _mm256_storeu_pd(acc + i, _mm256_add_pd(start ? zero : _mm256_loadu_pd(acc + i), lo));
+            _mm256_storeu_pd(acc + i + 4, _mm256_add_pd(start ? zero : _mm256_loadu_pd(acc + i + 4), hi));
         }
         return i;
     }
@@ -203,10 +214,14 @@ static size_t f32_to_f16_accumulate_f16c(const float *src, uint16_t *dst, double
         _mm_storeu_si128((__m128i *)(dst + i), h);
         __m256 f = _mm256_cvtph_ps(h);
         __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(f)), hi = _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1));
-        _mm256_storeu_pd(acc + i, _mm256_add_pd(_mm256_loadu_pd(acc + i), lo));
-        _mm256_storeu_pd(acc + i + 4, _mm256_add_pd(_mm256_loadu_pd(acc + i + 4), hi));
+        _mm256_storeu_pd(acc + i, _mm256_add_pd(start ? zero : _mm256_loadu_pd(acc + i), lo));
+        _mm256_storeu_pd(acc + i + 4, _mm256_add_pd(start ? zero : _mm256_loadu_pd(acc + i + 4), hi));
     }
     return i;
+}
+__attribute__((target("avx2,f16c")))
+static size_t f32_to_f16_accumulate_f16c(const float *src, uint16_t *dst, double *acc, size_t n, int start) {
+    return start ? f32_to_f16_accumulate_f16c_body(src, dst, acc, n, 1) : f32_to_f16_accumulate_f16c_body(src, dst, acc, n, 0);
 }
 
 __attribute__((target("avx2")))
@@ -270,14 +285,28 @@ static void dots_avx2(const float *a, const float *const rows[], size_t count, s
 }
 #endif
 
-void vln_f32_to_f16_accumulate(const float *src, uint16_t *dst, double *acc, size_t n) {
+static void f32_to_f16_sum(const float *src, uint16_t *dst, double *acc, size_t n, int start) {
     size_t i = 0;
 #if defined(__x86_64__)
-    if (has_f16c()) i = f32_to_f16_accumulate_f16c(src, dst, acc, n);
+    if (has_f16c()) i = f32_to_f16_accumulate_f16c(src, dst, acc, n, start);
 #endif
     for (; i < n; i++) {
         dst[i] = f32_to_f16_scalar(src[i]);
-        acc[i] += (double)f16_to_f32_scalar(dst[i]);
+        acc[i] = (start ? 0.0 : acc[i]) + (double)f16_to_f32_scalar(dst[i]);
+    }
+}
+
+void vln_f32_to_f16_accumulate(const float *src, uint16_t *dst, double *acc, size_t n) { f32_to_f16_sum(src, dst, acc, n, 0); }
+
+void vln_f32_to_f16_start_sum(const float *src, uint16_t *dst, double *acc, size_t n) { f32_to_f16_sum(src, dst, acc, n, 1); }
+
+void vln_f16_sum_rows(const uint16_t *rows, const int32_t *slots, size_t count, size_t n, double *sum) {
+    if (count == 0) { for (size_t j = 0; j < n; j++) sum[j] = 0; return; }
+    for (size_t k = 0; k < count && k < 2; k++) vln_prefetch(rows + (size_t)slots[k] * n, 2 * n, 0);
+    for (size_t k = 0; k < count; k++) {
+        // The rows are scattered slots: the hardware prefetcher does not guess them, so ask two rows ahead.
+        if (k + 2 < count) vln_prefetch(rows + (size_t)slots[k + 2] * n, 2 * n, 0);
+        f16_accumulate(rows + (size_t)slots[k] * n, sum, n, 1, k == 0);
     }
 }
 

@@ -55,12 +55,41 @@ public struct GeometricInstanceMerge: InstanceMerge {
     public func choose(segment s: SegmentSummary, candidates: [InstanceCandidate]) -> [Int] {
         let pad = Vec3(repeating: s.meanScale)
         let sLo = s.lower - pad, sHi = s.upper + pad
-        let overlapping = candidates.indices.filter { index in
-            let c = candidates[index]
-            return all(sLo .<= c.upper + pad) && all(c.lower - pad .<= sHi)
+        func overlaps(_ c: InstanceCandidate) -> Bool { all(sLo .<= c.upper + pad) && all(c.lower - pad .<= sHi) }
+        // This runs for every segment of every frame with k (default 2) candidates: up to 8 overlapping candidates
+        // go through one `vln_dots` call without intermediate arrays; more, or features of another length, through
+        // `dots` (the same values: each cosine summed in index order).
+        let overlapping = candidates.count(where: overlaps)
+        guard overlapping <= 8, candidates.allSatisfy({ !overlaps($0) || $0.feature.count == s.feature.count }), !s.feature.isEmpty else {
+            let indices = candidates.indices.filter { overlaps(candidates[$0]) }
+            return zip(indices, dots(s.feature, indices.map { candidates[$0].feature })).filter { $0.1 >= minimumCosine }.map(\.0)
         }
-        let cosines = dots(s.feature, overlapping.map { candidates[$0].feature })
-        return zip(overlapping, cosines).filter { $0.1 >= minimumCosine }.map(\.0)
+        guard overlapping > 0 else { return [] }
+        return withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 8) { rows in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 8) { cosines in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: 8) { indices in
+                    /// Lists the row of each overlapping candidate from `from` on, each inside its own
+                    /// `withUnsafeBufferPointer`, then computes the cosines.
+                    func list(from: Int, _ listed: Int) {
+                        guard from < candidates.count else {
+                            s.feature.withUnsafeBufferPointer { a in
+                                vln_dots(a.baseAddress!, rows.baseAddress!, listed, a.count, cosines.baseAddress!)
+                            }
+                            return
+                        }
+                        guard overlaps(candidates[from]) else { return list(from: from + 1, listed) }
+                        candidates[from].feature.withUnsafeBufferPointer { b in
+                            rows[listed] = b.baseAddress; indices[listed] = from
+                            list(from: from + 1, listed + 1)
+                        }
+                    }
+                    list(from: 0, 0)
+                    var picks: [Int] = []
+                    for j in 0 ..< overlapping where cosines[j] >= minimumCosine { picks.append(indices[j]) }
+                    return picks
+                }
+            }
+        }
     }
 }
 

@@ -221,24 +221,31 @@ public struct TokenMemory: Sendable {
     /// - Returns: the slots to delete, ascending.
     func deletionTest(_ frame: MemoryFrame) -> [Int32] {
         let c = frame.worldFromCamera.inverse, k = frame.intrinsics
-        let r = [c.rotation.row0.x, c.rotation.row0.y, c.rotation.row0.z, c.rotation.row1.x, c.rotation.row1.y,
-                 c.rotation.row1.z, c.rotation.row2.x, c.rotation.row2.y, c.rotation.row2.z]
-        let t = [c.translation.x, c.translation.y, c.translation.z]
-        // In chunks of 4,096 patches through a small buffer: no allocation the size of the store per frame.
-        var out: [Int32] = [], chunk = [Int32](repeating: 0, count: 4096)
-        px.withUnsafeBufferPointer { X in py.withUnsafeBufferPointer { Y in pz.withUnsafeBufferPointer { Z in
-            frame.depth.pixels.withUnsafeBufferPointer { D in chunk.withUnsafeMutableBufferPointer { O in
-                var start = 0
-                while start < X.count {
-                    let n = min(4096, X.count - start)
-                    let found = vln_deletion_test(X.baseAddress! + start, Y.baseAddress! + start, Z.baseAddress! + start, n, r, t,
-                                                  configuration.deletionRange, k.fx, k.fy, k.cx, k.cy, Int32(frame.depth.width),
-                                                  Int32(frame.depth.height), D.baseAddress, configuration.occlusionTolerance, O.baseAddress)
-                    for j in 0..<found { out.append(O[j] + Int32(start)) }
-                    start += n
-                }
-            }}
-        }}}
+        let r0 = c.rotation.row0, r1 = c.rotation.row1, r2 = c.rotation.row2, t = c.translation
+        // In chunks of 4,096 patches through a stack buffer: no heap allocation per chunk or per frame but the result.
+        var out: [Int32] = []
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 12) { rt in
+            // Rotation rows (row-major), then the translation.
+            rt[0] = r0.x; rt[1] = r0.y; rt[2] = r0.z; rt[3] = r1.x; rt[4] = r1.y; rt[5] = r1.z
+            rt[6] = r2.x; rt[7] = r2.y; rt[8] = r2.z; rt[9] = t.x; rt[10] = t.y; rt[11] = t.z
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4096) { O in
+                px.withUnsafeBufferPointer { X in py.withUnsafeBufferPointer { Y in pz.withUnsafeBufferPointer { Z in
+                    frame.depth.pixels.withUnsafeBufferPointer { D in
+                        var start = 0
+                        while start < X.count {
+                            let n = min(4096, X.count - start)
+                            let found = vln_deletion_test(X.baseAddress! + start, Y.baseAddress! + start, Z.baseAddress! + start, n,
+                                                          rt.baseAddress!, rt.baseAddress! + 9, configuration.deletionRange, k.fx, k.fy,
+                                                          k.cx, k.cy, Int32(frame.depth.width), Int32(frame.depth.height),
+                                                          D.baseAddress, configuration.occlusionTolerance, O.baseAddress)
+                            for j in 0..<found { O[j] += Int32(start) }
+                            out.append(contentsOf: UnsafeBufferPointer(rebasing: O[..<found]))
+                            start += n
+                        }
+                    }
+                }}}
+            }
+        }
         return out
     }
 
@@ -380,12 +387,10 @@ public struct TokenMemory: Sendable {
     /// Recomputes a stale instance's feature sum from its members (nothing when it is current).
     mutating func ensureFeatureSum(_ inst: Int) {
         guard iSumStale[inst] else { return }
-        let members = iMembers[inst], d = featureDimension
-        pFeature.withUnsafeBufferPointer { f in iFeatureSum.withUnsafeMutableBufferPointer { acc in
-            let row = acc.baseAddress! + inst * d
-            row.update(repeating: 0, count: d)
-            Self.accumulate(members, features: f.baseAddress!, dimension: d, into: row)
-        }}
+        let d = featureDimension
+        pFeature.withUnsafeBufferPointer { f in iFeatureSum.withUnsafeMutableBufferPointer { acc in iMembers[inst].withUnsafeBufferPointer { list in
+            vln_f16_sum_rows(f.baseAddress!, list.baseAddress, list.count, d, acc.baseAddress! + inst * d)
+        }}}
         iSumStale[inst] = false
     }
 
@@ -418,20 +423,9 @@ public struct TokenMemory: Sendable {
     /// The exact fp64 sum of some patches' fp16 features, D values, into `sum` (overwritten).
     func featureSum(_ patches: [Int32], into sum: UnsafeMutablePointer<Double>) {
         let d = featureDimension
-        sum.update(repeating: 0, count: d)
-        pFeature.withUnsafeBufferPointer { f in Self.accumulate(patches, features: f.baseAddress!, dimension: d, into: sum) }
-    }
-
-    /// Adds the fp16 feature rows of `patches` to `sum` (exact), asking for each row two patches ahead (scattered
-    /// slots: the hardware does not guess them).
-    private static func accumulate(_ patches: [Int32], features f: UnsafePointer<UInt16>, dimension d: Int,
-                                   into sum: UnsafeMutablePointer<Double>) {
-        patches.withUnsafeBufferPointer { list in
-            for (k, s) in list.enumerated() {
-                if k + 2 < list.count { vln_prefetch(f + Int(list[k + 2]) * d, 2 * d, 0) }
-                vln_f16_accumulate(f + Int(s) * d, sum, d, 1)
-            }
-        }
+        pFeature.withUnsafeBufferPointer { f in patches.withUnsafeBufferPointer { list in
+            vln_f16_sum_rows(f.baseAddress!, list.baseAddress, list.count, d, sum)
+        }}
     }
 
     private mutating func killInstance(_ inst: Int, touched: inout Touched) {
@@ -524,44 +518,34 @@ public struct TokenMemory: Sendable {
         keys.reserveCapacity(lifted.count)
         for (n, p) in lifted.enumerated() { keys.append(UInt64(p.segment) << 32 | UInt64(n)) }
         keys.sort()
-        /// Stores patch `n`'s fp16 feature in its slot and (when `sum` is given) adds it to `sum`; asks for the
-        /// rows of the patch `ahead` keys later (the slots are scattered, so the hardware does not guess them).
-        func store(_ n: Int, into sum: UnsafeMutablePointer<Double>?, ahead: Int) {
-            let p = lifted[n], s = Int(slots[n]), start = (p.row * frame.features.patchesWide + p.column) * d
-            frame.features.values.withUnsafeBufferPointer { v in pFeature.withUnsafeMutableBufferPointer { f in
-                if ahead < keys.count {
-                    let m = Int(keys[ahead] & 0xFFFF_FFFF), q = lifted[m]
-                    vln_prefetch(v.baseAddress! + (q.row * frame.features.patchesWide + q.column) * d, 4 * d, 0)
-                    // The row of a patch in no segment is written with ordinary stores, a segment's with streaming ones.
-                    if keys[ahead] >> 32 == 0 { vln_prefetch(f.baseAddress! + Int(slots[m]) * d, 2 * d, 1) }
-                }
-                if let sum {
-                    vln_f32_to_f16_accumulate(v.baseAddress! + start, f.baseAddress! + s * d, sum, d)
-                } else {
-                    vln_f32_to_f16(v.baseAddress! + start, f.baseAddress! + s * d, d)
-                }
-            }}
-        }
         var next = 0
-        while next < keys.count, keys[next] >> 32 == 0 { store(Int(keys[next] & 0xFFFF_FFFF), into: nil, ahead: next + 2); next += 1 }
+        while next < keys.count, keys[next] >> 32 == 0 { next += 1 }
+        storeFeatures(keys, 0 ..< next, lifted: lifted, slots: slots, map: frame.features, sum: nil)
+        // Scratch reused by every segment (allocated once per frame): the segment's exact sum, its members, the
+        // norm kernel's rows and results, and the features handed to `merge` — those arrays are uniquely referenced
+        // again once the previous segment's summary and candidates are gone, so they are rewritten in place.
+        let k = configuration.mergeNeighbours
         var members: [Int32] = [], featureSum = [Double](repeating: 0, count: d)
         members.reserveCapacity(lifted.count)
+        var rows = [UnsafePointer<Double>?](repeating: nil, count: 1 + k), squares = [Double](repeating: 0, count: 1 + k)
+        var summaryFeature = [Float](repeating: 0, count: d)
+        var candidateFeatures = (0 ..< k).map { _ in [Float](repeating: 0, count: d) }
+        var candidates: [InstanceCandidate] = []
+        candidates.reserveCapacity(k)
         var created = 0, merged = 0
         while next < keys.count {
-            let segment = keys[next] >> 32
-            members.removeAll(keepingCapacity: true)
+            let segment = keys[next] >> 32, first = next
+            while next < keys.count, keys[next] >> 32 == segment { next += 1 }
             featureSum.withUnsafeMutableBufferPointer { sum in
-                sum.update(repeating: 0)
-                while next < keys.count, keys[next] >> 32 == segment {
-                    let n = Int(keys[next] & 0xFFFF_FFFF)
-                    store(n, into: sum.baseAddress!, ahead: next + 2)      // the exact sum of the stored fp16 features
-                    members.append(slots[n]); next += 1
-                }
+                // The exact sum of the stored fp16 features.
+                storeFeatures(keys, first ..< next, lifted: lifted, slots: slots, map: frame.features, sum: sum.baseAddress!)
             }
+            members.removeAll(keepingCapacity: true)
+            for key in keys[first ..< next] { members.append(slots[Int(key & 0xFFFF_FFFF)]) }
             let (positionSum, lower, upper) = positionStatistics(members)
             let scale = pScale.withUnsafeBufferPointer { S in members.reduce(Float(0)) { $0 + S[Int($1)] } }
             let c = positionSum / Double(members.count), centre = Vec3(Float(c.x), Float(c.y), Float(c.z))
-            let nearest = nearestIDs(to: centre, count: configuration.mergeNeighbours, alsoChecking: touched.unfiled, grid: grid)
+            let nearest = nearestIDs(to: centre, count: k, alsoChecking: touched.unfiled, grid: grid)
             // Ask for the candidates' sum rows now (scattered, cold; read below by the norms), and for the row a new
             // instance would take.
             iFeatureSum.withUnsafeBufferPointer { sums in
@@ -569,61 +553,56 @@ public struct TokenMemory: Sendable {
                 if let free = freeInstances.last { vln_prefetch(sums.baseAddress! + Int(free) * d, 8 * d, 1) }
             }
             if Self.checksNearestSearch,
-               nearestByScan(to: centre, count: configuration.mergeNeighbours).map(\.id) != nearest.map(\.id) {
+               nearestByScan(to: centre, count: k).map(\.id) != nearest.map(\.id) {
                 Self.nearestSearchMismatches += 1
             }
             for n in nearest { ensureFeatureSum(n.id) }
             // The segment's and the candidates' features: L2-normalised sums, their squared norms summed together
             // (each in index order, as one at a time).
-            var summaryFeature: [Float] = [], candidates: [InstanceCandidate] = []
-            candidates.reserveCapacity(nearest.count)
+            candidates.removeAll(keepingCapacity: true)
             featureSum.withUnsafeBufferPointer { segmentSum in iFeatureSum.withUnsafeBufferPointer { sums in
-                var rows = [UnsafePointer<Double>?](repeating: nil, count: 1 + nearest.count)
-                rows[0] = segmentSum.baseAddress!
-                for (k, n) in nearest.enumerated() { rows[1 + k] = sums.baseAddress! + n.id * d }
-                var squares = [Double](repeating: 0, count: rows.count)
-                var from = 0
-                while from < rows.count {
-                    let batch = min(4, rows.count - from)
-                    rows.withUnsafeBufferPointer { r in squares.withUnsafeMutableBufferPointer { q in
+                let count = 1 + nearest.count
+                rows.withUnsafeMutableBufferPointer { r in squares.withUnsafeMutableBufferPointer { q in
+                    r[0] = segmentSum.baseAddress!
+                    for (j, n) in nearest.enumerated() { r[1 + j] = sums.baseAddress! + n.id * d }
+                    var from = 0
+                    while from < count {
+                        let batch = min(4, count - from)
                         vln_sum_squares(r.baseAddress! + from, batch, d, q.baseAddress! + from)
-                    }}
-                    from += batch
+                        from += batch
+                    }
+                }}
+                summaryFeature.withUnsafeMutableBufferPointer { out in
+                    vln_quotients_to_f32(segmentSum.baseAddress!, squares[0].squareRoot(), out.baseAddress!, d)     // Float(sum_j / norm), 0 if norm = 0
                 }
-                let norm = squares[0].squareRoot()
-                summaryFeature = [Float](unsafeUninitializedCapacity: d) { out, initialised in
-                    vln_quotients_to_f32(segmentSum.baseAddress!, norm, out.baseAddress!, d)     // Float(sum_j / norm), 0 if norm = 0
-                    initialised = d
-                }
-                for (k, n) in nearest.enumerated() {
-                    let row = sums.baseAddress! + n.id * d, squared = squares[1 + k]
+                for (j, n) in nearest.enumerated() {
+                    let row = sums.baseAddress! + n.id * d, squared = squares[1 + j]
                     let inverse = squared > 0 ? 1 / squared.squareRoot() : 0
-                    let feature = [Float](unsafeUninitializedCapacity: d) { out, initialised in
+                    candidateFeatures[j].withUnsafeMutableBufferPointer { out in
                         vln_products_to_f32(row, inverse, out.baseAddress!, d)          // Float(row_j · inverse)
-                        initialised = d
                     }
                     candidates.append(InstanceCandidate(id: Int32(n.id), centre: iCentre[n.id], lower: iLower[n.id], upper: iUpper[n.id],
-                                                        feature: feature, patchCount: iMembers[n.id].count, distance: n.distance))
+                                                        feature: candidateFeatures[j], patchCount: iMembers[n.id].count, distance: n.distance))
                 }
             }}
             let summary = SegmentSummary(centre: centre, lower: lower, upper: upper, feature: summaryFeature,
                                          patchCount: members.count, meanScale: scale / Float(members.count))
             let picks = merge.choose(segment: summary, candidates: candidates)
             precondition(picks.allSatisfy(candidates.indices.contains), "InstanceMerge returned \(picks) for \(candidates.count) candidates")
-            let chosen = Set(picks.map { Int(candidates[$0].id) }).sorted()
+            // The chosen instances, ascending, each once (picks may repeat).
+            let chosen = Self.sortedUnique(picks.map { candidates[$0].id })
             let target: Int, isNew: Bool
             if let first = chosen.first {
-                target = first; merged += 1; isNew = false
-                for other in chosen.dropFirst() { absorb(other, into: target, touched: &touched) }
+                target = Int(first); merged += 1; isNew = false
+                for other in chosen.dropFirst() { absorb(Int(other), into: target, touched: &touched) }
             } else {
                 target = newInstance(step: step); created += 1; isNew = true
             }
-            var list = iMembers[target]
-            iMembers[target] = []
+            let base = iMembers[target].count
+            iMembers[target].append(contentsOf: members)
             pInstance.withUnsafeMutableBufferPointer { I in pMemberIndex.withUnsafeMutableBufferPointer { M in
-                for s in members { I[Int(s)] = Int32(target); M[Int(s)] = Int32(list.count); list.append(s) }
+                for (j, s) in members.enumerated() { I[Int(s)] = Int32(target); M[Int(s)] = Int32(base + j) }
             }}
-            iMembers[target] = list
             iPositionSum[target] += positionSum
             featureSum.withUnsafeBufferPointer { sum in iFeatureSum.withUnsafeMutableBufferPointer { acc in
                 // A new instance's row is overwritten (it holds what its slot held before; 0 + x = x bit for bit here,
@@ -649,6 +628,36 @@ public struct TokenMemory: Sendable {
         }
         vln_store_fence()       // the streaming stores of the new rows, before anything another thread may see
         return (created, merged)
+    }
+
+    /// Stores the fp16 features of the lifted patches `keys[range]` (a key's low 32 bits: the patch's index in
+    /// `lifted`) in their slots and, when `sum` is given, their exact sum into it (overwritten: the first row's
+    /// `0 + x`, then the others added in key order). Asks for the frame's row and (for a patch in no segment, written
+    /// with ordinary stores; a segment's rows are streamed) the slot's row two keys ahead, across segments: the slots
+    /// are scattered, so the hardware does not guess them.
+    private mutating func storeFeatures(_ keys: [UInt64], _ range: Range<Int>, lifted: [LiftedPatch], slots: [Int32],
+                                        map: FeatureMap, sum: UnsafeMutablePointer<Double>?) {
+        let d = featureDimension, wide = map.patchesWide
+        map.values.withUnsafeBufferPointer { v in pFeature.withUnsafeMutableBufferPointer { f in
+            keys.withUnsafeBufferPointer { keys in lifted.withUnsafeBufferPointer { lifted in slots.withUnsafeBufferPointer { slots in
+                let v = v.baseAddress!, f = f.baseAddress!
+                for i in range {
+                    let ahead = i + 2
+                    if ahead < keys.count {
+                        let m = Int(keys[ahead] & 0xFFFF_FFFF), q = lifted[m]
+                        vln_prefetch(v + (q.row * wide + q.column) * d, 4 * d, 0)
+                        if keys[ahead] >> 32 == 0 { vln_prefetch(f + Int(slots[m]) * d, 2 * d, 1) }
+                    }
+                    let n = Int(keys[i] & 0xFFFF_FFFF), p = lifted[n]
+                    let source = v + (p.row * wide + p.column) * d, row = f + Int(slots[n]) * d
+                    if let sum {
+                        if i == range.lowerBound { vln_f32_to_f16_start_sum(source, row, sum, d) } else { vln_f32_to_f16_accumulate(source, row, sum, d) }
+                    } else {
+                        vln_f32_to_f16(source, row, d)
+                    }
+                }
+            }}}
+        }}
     }
 
     /// Moves every patch of instance `source` into `target` (sums added exactly, boxes joined), then `source` dies.
@@ -760,7 +769,8 @@ public struct TokenMemory: Sendable {
                 return d > 0 ? max(0, k * size - p[axis]) : max(0, p[axis] - (k + 1) * size)
             }
             let checkRepeat = !extra.isEmpty      // an instance of `extra` may also be listed in a zone
-            let reach = (0..<3).map { max(Int(c[$0]) - Int(lo[$0]), Int(hi[$0]) - Int(c[$0])) }.max()!
+            let reach = max(Int(c.x) - Int(lo.x), Int(hi.x) - Int(c.x), Int(c.y) - Int(lo.y), Int(hi.y) - Int(c.y),
+                            Int(c.z) - Int(lo.z), Int(hi.z) - Int(c.z))
             var r = 0
             while r <= reach {
                 let x0 = max(-r, Int(lo.x) - Int(c.x)), x1 = min(r, Int(hi.x) - Int(c.x))
@@ -791,7 +801,7 @@ public struct TokenMemory: Sendable {
                 r += 1
             }
         }
-        return best.items.map { (id: $0.id, distance: $0.distance) }
+        return best.items
     }
 
     /// The same as `nearestInstances`, by a scan over every live instance (for tests).
@@ -904,22 +914,33 @@ public struct TokenMemory: Sendable {
 
 /// The k nearest so far, ordered by (distance, id): the nearest-instance search's list.
 struct NearestList {
-    private(set) var items: [(distance: Float, id: Int)] = []
+    private(set) var items: [(id: Int, distance: Float)] = []
     let count: Int
-    init(count: Int) { self.count = count; items.reserveCapacity(count + 1) }
+    /// The last item's (distance, id) once the list is full: most candidates are farther, and are turned away by
+    /// this one comparison without reading the list.
+    private var worstDistance: Float = .infinity, worstID = Int.max
+    init(count: Int) { self.count = count; items.reserveCapacity(count) }
     var isFull: Bool { items.count == count }
     /// The k-th distance (when full).
-    var worst: Float { items[items.count - 1].distance }
+    var worst: Float { worstDistance }
 
     /// Takes instance `i` at `dist` if it is among the k nearest (ties: lower id); `checkRepeat`: `i` may be listed
     /// already.
+    @inline(__always)
     mutating func consider(_ i: Int, _ dist: Float, checkRepeat: Bool) {
-        guard items.count < count || (dist, i) < (items[items.count - 1].distance, items[items.count - 1].id) else { return }
+        guard items.count < count || (dist, i) < (worstDistance, worstID) else { return }
+        insert(i, dist, checkRepeat: checkRepeat)
+    }
+
+    private mutating func insert(_ i: Int, _ dist: Float, checkRepeat: Bool) {
         if checkRepeat && items.contains(where: { $0.id == i }) { return }
-        var at = items.count
-        while at > 0 && (dist, i) < (items[at - 1].distance, items[at - 1].id) { at -= 1 }
-        items.insert((dist, i), at: at)
-        if items.count > count { items.removeLast() }
+        // Farther items move up one place (the last one drops out when the list is full): in place, as
+        // `Array.insert`'s general path costs more than this list of k items.
+        if items.count < count { items.append((i, dist)) }
+        var at = items.count - 1
+        while at > 0 && (dist, i) < (items[at - 1].distance, items[at - 1].id) { items[at] = items[at - 1]; at -= 1 }
+        items[at] = (i, dist)
+        if isFull { (worstID, worstDistance) = items[items.count - 1] }
     }
 }
 

@@ -95,6 +95,56 @@ final class MemoryKernelTests: XCTestCase {
         }
     }
 
+    /// `vln_f32_to_f16_start_sum` stores what `vln_f32_to_f16` stores and writes `0 + half` over whatever the sum held
+    /// (so −0 becomes +0, as adding to a row of zeros gives), into aligned (streamed) and misaligned rows.
+    func testStartSumStoresTheHalvesAndOverwritesTheSum() {
+        var rng = SeededRandom(seed: 15)
+        for n in lengths {
+            var src = randomRows(1, n, &rng)[0].map { $0 * 300 }
+            src[0] = -0.0
+            var reference = [UInt16](repeating: 0, count: n)
+            src.withUnsafeBufferPointer { s in reference.withUnsafeMutableBufferPointer { vln_f32_to_f16(s.baseAddress!, $0.baseAddress!, n) } }
+            var halves = [Float](repeating: 0, count: n)
+            reference.withUnsafeBufferPointer { h in halves.withUnsafeMutableBufferPointer { vln_f16_to_f32(h.baseAddress!, $0.baseAddress!, n) } }
+            for offset in [0, 1] {
+                var dst = [UInt16](repeating: 0xFFFF, count: n + 8)
+                var sum = [Double](repeating: .nan, count: n)
+                dst.withUnsafeMutableBufferPointer { d in
+                    let aligned = Int(bitPattern: d.baseAddress!) % 16 == 0 ? 0 : (16 - Int(bitPattern: d.baseAddress!) % 16) / 2
+                    src.withUnsafeBufferPointer { s in sum.withUnsafeMutableBufferPointer { acc in
+                        vln_f32_to_f16_start_sum(s.baseAddress!, d.baseAddress! + aligned + offset, acc.baseAddress!, n)
+                    }}
+                    vln_store_fence()
+                    XCTAssertEqual(Array(d[(aligned + offset)..<(aligned + offset + n)]), reference, "n \(n), offset \(offset)")
+                }
+                XCTAssertEqual(sum.map(\.bitPattern), halves.map { (0.0 + Double($0)).bitPattern }, "n \(n), offset \(offset)")
+            }
+        }
+    }
+
+    /// `vln_f16_sum_rows` is `((0 + row₀) + row₁) + …` over scattered rows in list order (zeros for no rows).
+    func testSumRowsEqualsTheSequentialSum() {
+        var rng = SeededRandom(seed: 16)
+        for n in lengths {
+            let slotCount = 9
+            var rows = [UInt16](repeating: 0, count: slotCount * n)
+            let values = randomRows(slotCount, n, &rng).flatMap { $0 }.map { $0 * 40 }
+            values.withUnsafeBufferPointer { v in rows.withUnsafeMutableBufferPointer { vln_f32_to_f16(v.baseAddress!, $0.baseAddress!, values.count) } }
+            rows[n] = 0x8000                                              // −0 in the first listed row
+            var floats = [Float](repeating: 0, count: rows.count)
+            rows.withUnsafeBufferPointer { h in floats.withUnsafeMutableBufferPointer { vln_f16_to_f32(h.baseAddress!, $0.baseAddress!, rows.count) } }
+            for slots: [Int32] in [[], [1], [1, 7, 3], [8, 0, 5, 5, 2, 6]] {
+                var expected = [Double](repeating: 0, count: n)
+                for s in slots { for j in 0..<n { expected[j] += Double(floats[Int(s) * n + j]) } }
+                var got = [Double](repeating: .nan, count: n)
+                rows.withUnsafeBufferPointer { r in slots.withUnsafeBufferPointer { l in got.withUnsafeMutableBufferPointer { out in
+                    vln_f16_sum_rows(r.baseAddress!, l.baseAddress, l.count, n, out.baseAddress!)
+                }}}
+                XCTAssertEqual(got.map(\.bitPattern), expected.map(\.bitPattern), "n \(n), slots \(slots)")
+            }
+        }
+    }
+
     private func withRowPointers<T>(_ rows: [[T]], _ body: (UnsafePointer<UnsafePointer<T>?>) -> Void) {
         func nest(_ k: Int, _ pointers: inout [UnsafePointer<T>?]) {
             if k == rows.count { pointers.withUnsafeBufferPointer { body($0.baseAddress!) }; return }

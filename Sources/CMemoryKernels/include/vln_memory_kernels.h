@@ -37,6 +37,12 @@ void vln_products_to_f32(const double *src, double factor, float *out, size_t n)
 /// dst, the stores stream past the caches (dst's lines are not read first): call vln_store_fence before another
 /// thread may read dst.
 void vln_f32_to_f16_accumulate(const float *src, uint16_t *dst, double *acc, size_t n);
+/// As vln_f32_to_f16_accumulate into a row of zeros, without reading it: dst[i] = binary16(src[i]) and
+/// acc[i] = 0 + double(dst[i]) (the first row of a sum).
+void vln_f32_to_f16_start_sum(const float *src, uint16_t *dst, double *acc, size_t n);
+/// sum[j] = ((0 + row_0[j]) + row_1[j]) + … over the binary16 rows row_k = rows + slots[k]·n, k < count (exact, so in
+/// any order the same value; zeros when count = 0), asking for each row two ahead (scattered slots).
+void vln_f16_sum_rows(const uint16_t *rows, const int32_t *slots, size_t count, size_t n, double *sum);
 /// A store fence (SFENCE): orders the streaming stores before it ahead of every later store.
 void vln_store_fence(void);
 
