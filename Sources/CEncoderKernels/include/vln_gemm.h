@@ -47,8 +47,9 @@ size_t vln_attention_scratch_count(size_t t, size_t dh);
 /// Multi-head self-attention of one sequence of t tokens (BERT's, no mask): for each head h,
 /// ctx[:, h·dh …] = softmax(scale · Q_h K_hᵀ) V_h, with Q_h, K_h, V_h the columns h·dh…, hidden + h·dh…,
 /// 2·hidden + h·dh… (hidden = heads · dh) of `qkv` (t rows, `ldqkv` floats apart) and `ctx` t rows `ldctx` apart.
-/// The two products per head run on the packed kernel (Kᵀ and V packed into `scratch`,
-/// `vln_attention_scratch_count(t, dh)` floats), fp32 throughout. Returns 0, or −1 (nothing written) where
+/// The two products per head run on the packed kernel (Kᵀ packed into `scratch`,
+/// `vln_attention_scratch_count(t, dh)` floats; V read in place when dh is a multiple of 16, else packed there too),
+/// fp32 throughout. Returns 0, or −1 (nothing written) where
 /// `vln_gemm_available` is 0.
 int vln_attention(size_t t, size_t heads, size_t dh, const float *qkv, size_t ldqkv, float scale, float *ctx, size_t ldctx,
                   float *scratch);
