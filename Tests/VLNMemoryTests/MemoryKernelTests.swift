@@ -72,52 +72,41 @@ final class MemoryKernelTests: XCTestCase {
     /// `vln_f32_to_f16_accumulate` (streaming stores into an aligned row, ordinary ones into a misaligned row) stores
     /// what `vln_f32_to_f16` stores and adds the stored halves' values to the sum.
     func testFusedConversionStoresTheHalvesAndAddsThem() {
-        var rng = SeededRandom(seed: 14)
+        checkFusedConversion(seed: 14, negativeZeroFirst: false, initialSum: 0.5, vln_f32_to_f16_accumulate) { 0.5 + $0 }
+    }
+
+    /// `vln_f32_to_f16_start_sum` stores what `vln_f32_to_f16` stores and writes `0 + half` over whatever the sum held
+    /// (so −0 becomes +0, as adding to a row of zeros gives), into aligned (streamed) and misaligned rows.
+    func testStartSumStoresTheHalvesAndOverwritesTheSum() {
+        checkFusedConversion(seed: 15, negativeZeroFirst: true, initialSum: .nan, vln_f32_to_f16_start_sum) { 0.0 + $0 }
+    }
+
+    /// Runs a fused conversion `kernel(src, dst, sum, n)` on random rows (the first value −0 if asked) into a row at a
+    /// 16-byte boundary and 2 bytes past it; the stored halves must equal `vln_f32_to_f16`'s and each sum, starting at
+    /// `initialSum`, must have the bits of `expected(Double(half))`.
+    private func checkFusedConversion(seed: UInt64, negativeZeroFirst: Bool, initialSum: Double,
+                                      _ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<UInt16>, UnsafeMutablePointer<Double>, Int) -> Void,
+                                      expected: (Double) -> Double) {
+        var rng = SeededRandom(seed: seed)
         for n in lengths {
-            let src = randomRows(1, n, &rng)[0].map { $0 * 300 }
+            var src = randomRows(1, n, &rng)[0].map { $0 * 300 }
+            if negativeZeroFirst { src[0] = -0.0 }
             var reference = [UInt16](repeating: 0, count: n)
             src.withUnsafeBufferPointer { s in reference.withUnsafeMutableBufferPointer { vln_f32_to_f16(s.baseAddress!, $0.baseAddress!, n) } }
             var halves = [Float](repeating: 0, count: n)
             reference.withUnsafeBufferPointer { h in halves.withUnsafeMutableBufferPointer { vln_f16_to_f32(h.baseAddress!, $0.baseAddress!, n) } }
             for offset in [0, 1] {                    // row at a 16-byte boundary, then 2 bytes past it
                 var dst = [UInt16](repeating: 0xFFFF, count: n + 8)
-                var sum = [Double](repeating: 0.5, count: n)
+                var sum = [Double](repeating: initialSum, count: n)
                 dst.withUnsafeMutableBufferPointer { d in
                     let aligned = Int(bitPattern: d.baseAddress!) % 16 == 0 ? 0 : (16 - Int(bitPattern: d.baseAddress!) % 16) / 2
                     src.withUnsafeBufferPointer { s in sum.withUnsafeMutableBufferPointer { acc in
-                        vln_f32_to_f16_accumulate(s.baseAddress!, d.baseAddress! + aligned + offset, acc.baseAddress!, n)
+                        kernel(s.baseAddress!, d.baseAddress! + aligned + offset, acc.baseAddress!, n)
                     }}
                     vln_store_fence()
                     XCTAssertEqual(Array(d[(aligned + offset)..<(aligned + offset + n)]), reference, "n \(n), offset \(offset)")
                 }
-                XCTAssertEqual(sum, halves.map { 0.5 + Double($0) }, "n \(n), offset \(offset)")
-            }
-        }
-    }
-
-    /// `vln_f32_to_f16_start_sum` stores what `vln_f32_to_f16` stores and writes `0 + half` over whatever the sum held
-    /// (so −0 becomes +0, as adding to a row of zeros gives), into aligned (streamed) and misaligned rows.
-    func testStartSumStoresTheHalvesAndOverwritesTheSum() {
-        var rng = SeededRandom(seed: 15)
-        for n in lengths {
-            var src = randomRows(1, n, &rng)[0].map { $0 * 300 }
-            src[0] = -0.0
-            var reference = [UInt16](repeating: 0, count: n)
-            src.withUnsafeBufferPointer { s in reference.withUnsafeMutableBufferPointer { vln_f32_to_f16(s.baseAddress!, $0.baseAddress!, n) } }
-            var halves = [Float](repeating: 0, count: n)
-            reference.withUnsafeBufferPointer { h in halves.withUnsafeMutableBufferPointer { vln_f16_to_f32(h.baseAddress!, $0.baseAddress!, n) } }
-            for offset in [0, 1] {
-                var dst = [UInt16](repeating: 0xFFFF, count: n + 8)
-                var sum = [Double](repeating: .nan, count: n)
-                dst.withUnsafeMutableBufferPointer { d in
-                    let aligned = Int(bitPattern: d.baseAddress!) % 16 == 0 ? 0 : (16 - Int(bitPattern: d.baseAddress!) % 16) / 2
-                    src.withUnsafeBufferPointer { s in sum.withUnsafeMutableBufferPointer { acc in
-                        vln_f32_to_f16_start_sum(s.baseAddress!, d.baseAddress! + aligned + offset, acc.baseAddress!, n)
-                    }}
-                    vln_store_fence()
-                    XCTAssertEqual(Array(d[(aligned + offset)..<(aligned + offset + n)]), reference, "n \(n), offset \(offset)")
-                }
-                XCTAssertEqual(sum.map(\.bitPattern), halves.map { (0.0 + Double($0)).bitPattern }, "n \(n), offset \(offset)")
+                XCTAssertEqual(sum.map(\.bitPattern), halves.map { expected(Double($0)).bitPattern }, "n \(n), offset \(offset)")
             }
         }
     }
