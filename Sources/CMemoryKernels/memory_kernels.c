@@ -335,27 +335,27 @@ void vln_dots(const float *a, const float *const rows[], size_t count, size_t n,
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2")))
-static size_t quotients_avx2(const double *src, double divisor, float *out, size_t n) {
+/// out[j] = Float(src[j] / s) (`divide`) or Float(src[j] · s), 8 values a time; returns how many were done. Inlined
+/// once per constant `divide` (IEEE division and multiplication in double: the scalar loop's bits).
+__attribute__((target("avx2"), always_inline))
+static inline size_t scaled_to_f32_avx2(const double *src, double s, float *out, size_t n, const int divide) {
     size_t j = 0;
-    __m256d d = _mm256_set1_pd(divisor);
+    const __m256d v = _mm256_set1_pd(s);
     for (; j + 8 <= n; j += 8) {
-        __m128 lo = _mm256_cvtpd_ps(_mm256_div_pd(_mm256_loadu_pd(src + j), d));
-        __m128 hi = _mm256_cvtpd_ps(_mm256_div_pd(_mm256_loadu_pd(src + j + 4), d));
+        const __m256d a = _mm256_loadu_pd(src + j), b = _mm256_loadu_pd(src + j + 4);
+        const __m128 lo = _mm256_cvtpd_ps(divide ? _mm256_div_pd(a, v) : _mm256_mul_pd(a, v));
+        const __m128 hi = _mm256_cvtpd_ps(divide ? _mm256_div_pd(b, v) : _mm256_mul_pd(b, v));
         _mm256_storeu_ps(out + j, _mm256_set_m128(hi, lo));
     }
     return j;
 }
 __attribute__((target("avx2")))
+static size_t quotients_avx2(const double *src, double divisor, float *out, size_t n) {
+    return scaled_to_f32_avx2(src, divisor, out, n, 1);
+}
+__attribute__((target("avx2")))
 static size_t products_avx2(const double *src, double factor, float *out, size_t n) {
-    size_t j = 0;
-    __m256d f = _mm256_set1_pd(factor);
-    for (; j + 8 <= n; j += 8) {
-        __m128 lo = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_loadu_pd(src + j), f));
-        __m128 hi = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_loadu_pd(src + j + 4), f));
-        _mm256_storeu_ps(out + j, _mm256_set_m128(hi, lo));
-    }
-    return j;
+    return scaled_to_f32_avx2(src, factor, out, n, 0);
 }
 #endif
 
