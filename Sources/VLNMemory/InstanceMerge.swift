@@ -56,66 +56,46 @@ public struct GeometricInstanceMerge: InstanceMerge {
         let pad = Vec3(repeating: s.meanScale)
         let sLo = s.lower - pad, sHi = s.upper + pad
         func overlaps(_ c: InstanceCandidate) -> Bool { all(sLo .<= c.upper + pad) && all(c.lower - pad .<= sHi) }
-        // This runs for every segment of every frame with k (default 2) candidates: up to 8 overlapping candidates
-        // go through one `vln_dots` call without intermediate arrays; more, or features of another length, through
-        // `dots` (the same values: each cosine summed in index order).
-        let overlapping = candidates.count(where: overlaps)
-        guard overlapping <= 8, candidates.allSatisfy({ !overlaps($0) || $0.feature.count == s.feature.count }), !s.feature.isEmpty else {
-            let indices = candidates.indices.filter { overlaps(candidates[$0]) }
-            return zip(indices, dots(s.feature, indices.map { candidates[$0].feature })).filter { $0.1 >= minimumCosine }.map(\.0)
-        }
-        guard overlapping > 0 else { return [] }
-        return withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 8) { rows in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 8) { cosines in
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: 8) { indices in
-                    /// Lists the row of each overlapping candidate from `from` on, each inside its own
-                    /// `withUnsafeBufferPointer`, then computes the cosines.
-                    func list(from: Int, _ listed: Int) {
-                        guard from < candidates.count else {
-                            s.feature.withUnsafeBufferPointer { a in
-                                vln_dots(a.baseAddress!, rows.baseAddress!, listed, a.count, cosines.baseAddress!)
-                            }
-                            return
-                        }
-                        guard overlaps(candidates[from]) else { return list(from: from + 1, listed) }
-                        candidates[from].feature.withUnsafeBufferPointer { b in
-                            rows[listed] = b.baseAddress; indices[listed] = from
-                            list(from: from + 1, listed + 1)
-                        }
-                    }
-                    list(from: 0, 0)
-                    var picks: [Int] = []
-                    for j in 0 ..< overlapping where cosines[j] >= minimumCosine { picks.append(indices[j]) }
-                    return picks
-                }
+        guard !candidates.isEmpty else { return [] }
+        // This runs for every segment of every frame: the overlapping candidates and their cosines live on the stack.
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: candidates.count) { listed in
+            var n = 0
+            for i in candidates.indices where overlaps(candidates[i]) { listed[n] = i; n += 1 }
+            guard n > 0 else { return [] }
+            return withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { cosines in
+                dots(s.feature, count: n, row: { candidates[listed[$0]].feature }, into: cosines.baseAddress!)
+                var picks: [Int] = []
+                for j in 0 ..< n where cosines[j] >= minimumCosine { picks.append(listed[j]) }
+                return picks
             }
         }
     }
 }
 
-/// `dot(a, b)` for each b, several at once (`vln_dots`: each sum in index order, the same values).
-func dots(_ a: [Float], _ bs: [[Float]]) -> [Float] {
-    guard !a.isEmpty, bs.allSatisfy({ $0.count == a.count }) else { return bs.map { dot(a, $0) } }
-    var out = [Float](repeating: 0, count: bs.count)
+/// out[i] = dot(a, row(i)) for i < count: up to 8 rows per `vln_dots` call (each sum in index order, so the value of
+/// the sequential sum `dot`, bit for bit), the rows' storage borrowed in place; by `dot` itself when `a` is empty or a
+/// row has another length.
+func dots(_ a: [Float], count: Int, row: (Int) -> [Float], into out: UnsafeMutablePointer<Float>) {
+    guard !a.isEmpty, (0 ..< count).allSatisfy({ row($0).count == a.count }) else {
+        for i in 0 ..< count { out[i] = dot(a, row(i)) }
+        return
+    }
     a.withUnsafeBufferPointer { a in
-        var from = 0
-        while from < bs.count {
-            let batch = min(8, bs.count - from)
-            func call(_ k: Int, _ rows: inout [UnsafePointer<Float>?]) {
-                if k == batch {
-                    rows.withUnsafeBufferPointer { r in out.withUnsafeMutableBufferPointer { o in
-                        vln_dots(a.baseAddress!, r.baseAddress!, batch, a.count, o.baseAddress! + from)
-                    }}
-                    return
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 8) { pointers in
+            var from = 0
+            while from < count {
+                let batch = min(8, count - from)
+                /// Lists row `from + k`'s storage and keeps it borrowed while the next rows are listed; after the
+                /// last, the kernel.
+                func list(_ k: Int) {
+                    guard k < batch else { return vln_dots(a.baseAddress!, pointers.baseAddress!, batch, a.count, out + from) }
+                    row(from + k).withUnsafeBufferPointer { pointers[k] = $0.baseAddress; list(k + 1) }
                 }
-                bs[from + k].withUnsafeBufferPointer { b in rows.append(b.baseAddress!); call(k + 1, &rows) }
+                list(0)
+                from += batch
             }
-            var rows: [UnsafePointer<Float>?] = []
-            call(0, &rows)
-            from += batch
         }
     }
-    return out
 }
 
 func dot(_ a: [Float], _ b: [Float]) -> Float {

@@ -23,7 +23,8 @@ final class MemoryKernelTests: XCTestCase {
                     for j in 0..<n { s += a[j] * row[j] }
                     return s
                 }
-                let got = dots(a, rows)
+                var got = [Float](repeating: .nan, count: count)
+                got.withUnsafeMutableBufferPointer { dots(a, count: count, row: { rows[$0] }, into: $0.baseAddress!) }
                 XCTAssertEqual(got.map(\.bitPattern), expected.map(\.bitPattern), "n \(n), rows \(count)")
             }
         }
