@@ -51,13 +51,6 @@ public struct PerceptionSettings: Equatable, Sendable {
     }
 }
 
-/// CPU seconds of the calling thread (`CLOCK_THREAD_CPUTIME_ID`): what one core spent on this thread, much less
-/// disturbed than wall time by other processes on a loaded machine.
-public func threadCPUSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
 
 /// CPU seconds of the worker thread spent in each stage of the perception loop (summed over steps; `threadCPUSeconds`).
 public struct PerceptionTiming: Equatable, Sendable {

@@ -106,3 +106,11 @@ public struct Stopwatch: Sendable {
         return Double(now - last) / 1e6
     }
 }
+
+/// CPU seconds of the calling thread (`CLOCK_THREAD_CPUTIME_ID`): what one core spent on this thread, much less
+/// disturbed than wall time by other processes on a loaded machine.
+public func threadCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}

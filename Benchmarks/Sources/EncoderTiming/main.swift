@@ -5,6 +5,7 @@
 // prints the median and best time and the sentences/s they give.
 import EncoderBenchmarkSupport
 import Foundation
+import VLNCore
 import VLNEncoders
 
 let repetitions = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 10 : 10
@@ -55,11 +56,6 @@ do {
     print(fixture.summary)
     fixture.check(fixture.embedAll())  // warm-up and self-check
     var times = [Double](), cpuTimes = [Double]()
-    func threadCPUSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
     for _ in 0..<max(1, repetitions) {
         let t0 = DispatchTime.now().uptimeNanoseconds, c0 = threadCPUSeconds()
         let e = fixture.embedAll()

@@ -28,11 +28,7 @@ let posesPerHouse = 20
 func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
 /// CPU time of this thread, nanoseconds: on a machine shared with other builders it counts only the time this
 /// thread ran (wall-clock time would include the time it waited for a core).
-func now() -> UInt64 {
-    var t = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
-}
+func now() -> UInt64 { UInt64((threadCPUSeconds() * 1e9).rounded()) }
 
 struct House {
     var renderer: Renderer
