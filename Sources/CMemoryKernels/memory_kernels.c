@@ -191,31 +191,26 @@ size_t vln_deletion_test(const float *x, const float *y, const float *z, size_t 
 // MARK: - Fused conversion and sums, batched norms and dot products
 
 #if defined(__x86_64__)
-/// start ≠ 0: acc[i] = 0 + double(dst[i]) (the sum of one row, the same bits as adding it to zeros), else acc[i] += ….
-/// Inlined into `f32_to_f16_accumulate_f16c` once per constant `start` (no test in the loop).
+/// Eight values: dst = binary16(src) (streamed past the caches when `stream`), then acc = (start ? 0 : acc) +
+/// double(dst) — with `start`, the sum of one row, the same bits as adding it to zeros.
+__attribute__((target("avx2,f16c"), always_inline))
+static inline void f32_to_f16_accumulate8(const float *src, uint16_t *dst, double *acc, const int start, const int stream) {
+    const __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(src), _MM_FROUND_TO_NEAREST_INT);
+    if (stream) _mm_stream_si128((__m128i *)dst, h); else _mm_storeu_si128((__m128i *)dst, h);
+    const __m256 f = _mm256_cvtph_ps(h);
+    const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(f)), hi = _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1));
+    _mm256_storeu_pd(acc, _mm256_add_pd(start ? _mm256_setzero_pd() : _mm256_loadu_pd(acc), lo));
+    _mm256_storeu_pd(acc + 4, _mm256_add_pd(start ? _mm256_setzero_pd() : _mm256_loadu_pd(acc + 4), hi));
+}
+/// Inlined into `f32_to_f16_accumulate_f16c` once per constant `start` (no test in the loop). A 16-byte aligned row is
+/// written with streaming stores: it is not read back during the update, so its cache lines are not fetched first.
 __attribute__((target("avx2,f16c"), always_inline))
 static inline size_t f32_to_f16_accumulate_f16c_body(const float *src, uint16_t *dst, double *acc, size_t n, const int start) {
     size_t i = 0;
-    const __m256d zero = _mm256_setzero_pd();
     if (((uintptr_t)dst & 15) == 0) {
-        // Streaming stores: the row is not read back during the update, so its cache lines are not fetched first.
-        for (; i + 8 <= n; i += 8) {
-            __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT);
-            _mm_stream_si128((__m128i *)(dst + i), h);
-            __m256 f = _mm256_cvtph_ps(h);
-            __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(f)), hi = _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1));
-            _mm256_storeu_pd(acc + i, _mm256_add_pd(start ? zero : _mm256_loadu_pd(acc + i), lo));
-            _mm256_storeu_pd(acc + i + 4, _mm256_add_pd(start ? zero : _mm256_loadu_pd(acc + i + 4), hi));
-        }
-        return i;
-    }
-    for (; i + 8 <= n; i += 8) {
-        __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT);
-        _mm_storeu_si128((__m128i *)(dst + i), h);
-        __m256 f = _mm256_cvtph_ps(h);
-        __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(f)), hi = _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1));
-        _mm256_storeu_pd(acc + i, _mm256_add_pd(start ? zero : _mm256_loadu_pd(acc + i), lo));
-        _mm256_storeu_pd(acc + i + 4, _mm256_add_pd(start ? zero : _mm256_loadu_pd(acc + i + 4), hi));
+        for (; i + 8 <= n; i += 8) f32_to_f16_accumulate8(src + i, dst + i, acc + i, start, 1);
+    } else {
+        for (; i + 8 <= n; i += 8) f32_to_f16_accumulate8(src + i, dst + i, acc + i, start, 0);
     }
     return i;
 }
