@@ -1008,13 +1008,16 @@ extension TokenMemory {
     }
 
     /// Makes every storage array uniquely owned (copies what a value copy shares), so that a timed update on a copy
-    /// does not pay for copy-on-write.
+    /// does not pay for copy-on-write, with room for `headroom` more patches, instances and zones (a copy has no spare
+    /// capacity, so an update that grew a store would pay for copying all of it, which a memory that grows by
+    /// doubling pays only now and then).
     @_spi(Benchmarks)
-    public mutating func makeStorageUnique() {
-        func own<T>(_ a: inout [T]) { a.reserveCapacity(a.count + 1) }
-        own(&px); own(&py); own(&pz); own(&pFeature); own(&pScale); own(&pDirection); own(&pStep); own(&pFrame)
+    public mutating func makeStorageUnique(headroom: Int = 1) {
+        let d = featureDimension
+        func own<T>(_ a: inout [T], _ per: Int = 1) { a.reserveCapacity(a.count + per * headroom) }
+        own(&px); own(&py); own(&pz); own(&pFeature, d); own(&pScale); own(&pDirection); own(&pStep); own(&pFrame)
         own(&pInstance); own(&pMemberIndex); own(&pAlive); own(&freePatches); own(&iAlive); own(&iMembers)
-        own(&iPositionSum); own(&iFeatureSum); own(&iSumStale); own(&iCentre); own(&iLower); own(&iUpper); own(&iZone)
+        own(&iPositionSum); own(&iFeatureSum, d); own(&iSumStale); own(&iCentre); own(&iLower); own(&iUpper); own(&iZone)
         own(&iZoneIndex); own(&iLastSeen); own(&iFirstSeen); own(&freeInstances); own(&zAlive); own(&zCell)
         own(&zMembers); own(&zCentre); own(&freeZones)
     }

@@ -3,11 +3,14 @@
 // statistics — random segment sizes of mean 60, instances tiling the surfaces, 1 cm off them — with vlnsim's own
 // random numbers, so not the same patches), timed by phase beside the anchor by ../scripts/bench-memory.sh.
 //   swift run -c release --scratch-path ../.build-bench MemoryTiming [--patches 100000] [--grid 24] [--dim 384] [--reps 30]
-//       [--lift-depth 10] [--profile N] [--golden DIR]
+//       [--lift-depth 10] [--profile N] [--golden DIR] [--scene FILE]
 // --lift-depth: the deepest lifted patch (default 10 m, as the official code; vlnsim's default is 3 m); --profile N:
 // N updates of one memory from two poses in turn, no copies, for a profiler (prints the mean time per update);
 // --golden DIR: a fixed sequence of updates whose memory files, reports and merge inputs are written to DIR, so that
 // two builds can be compared byte for byte (`cmp`) when a change must not alter results (see `golden(into:)`).
+// --scene FILE: the anchor's own stored patches and frame features instead of this file's scene (written by
+// ../scripts/bench-memory.sh from the anchor's `build_scene` with the anchor's seed, see `readAnchorScene`), so that
+// both programs update the same memory: the same patches, instances and deletions.
 // stdout: one JSON object (median and min per phase over the repetitions, each from the same restored state; the
 // restore is not timed), like the anchor's.
 import Foundation
@@ -40,7 +43,7 @@ let areas = rects.map { length($0.a) * length($0.b) }, totalArea = areas.reduce(
 var cuts = Set<Int>()
 while cuts.count < max(patches / 60 - 1, 0) { cuts.insert(Int(rng.next() % UInt64(patches - 1)) + 1) }
 let bounds = [0] + cuts.sorted() + [patches]
-let sizes = zip(bounds.dropFirst(), bounds).map { $0 - $1 }
+var sizes = zip(bounds.dropFirst(), bounds).map { $0 - $1 }
 var positions: [Vec3] = []
 positions.reserveCapacity(patches)
 for size in sizes {
@@ -56,6 +59,38 @@ for size in sizes {
 }
 var features = [Float](repeating: 0, count: patches * dim)
 for i in 0..<features.count { features[i] = rng.uniform(-1.7, 1.7) }
+var anchorFrameFeatures: [Float]?
+if let a = CommandLine.arguments.firstIndex(of: "--scene"), a + 1 < CommandLine.arguments.count {
+    let scene = try readAnchorScene(CommandLine.arguments[a + 1])
+    positions = scene.positions; sizes = scene.sizes; features = scene.features
+    anchorFrameFeatures = scene.frameFeatures
+}
+
+/// The file `scripts/bench-memory.sh` writes from the anchor's scene, little-endian: the magic "VLNANCH1"; int32 N,
+/// D, instance count I, frame rows R; N × 3 float32 positions in the anchor's official frame (X = x, Y = −z,
+/// Z = y − 1.25 in Habitat's); I int32 instance sizes (consecutive patches); N × D float16 stored features; R × D
+/// float32 frame features (the anchor's 24 × 24 grid, row-major). Positions come back in Habitat's frame.
+func readAnchorScene(_ path: String) throws -> (positions: [Vec3], sizes: [Int], features: [Float], frameFeatures: [Float]) {
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    func fail(_ why: String) -> Error { VLNError.badFile(path: path, field: "anchor scene", reason: why) }
+    guard data.count >= 24, data.prefix(8) == Data("VLNANCH1".utf8) else { throw fail("not an anchor scene (magic)") }
+    func int32(_ at: Int) -> Int { Int(data.subdata(in: at ..< at + 4).withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }) }
+    let n = int32(8), d = int32(12), instances = int32(16), rows = int32(20)
+    guard n == patches, d == dim else { throw fail("\(n) patches of \(d) values; this run has --patches \(patches) --dim \(dim)") }
+    let expected = 24 + n * 12 + instances * 4 + n * d * 2 + rows * d * 4
+    guard data.count == expected else { throw fail("\(data.count) bytes, the header describes \(expected)") }
+    return data.withUnsafeBytes { raw in
+        func floats(_ at: Int, _ count: Int) -> [Float] { (0 ..< count).map { raw.loadUnaligned(fromByteOffset: at + 4 * $0, as: Float.self) } }
+        let xyz = floats(24, n * 3)
+        let positions = (0 ..< n).map { hab(xyz[3 * $0], xyz[3 * $0 + 1], xyz[3 * $0 + 2]) }
+        var at = 24 + n * 12
+        let sizes = (0 ..< instances).map { Int(raw.loadUnaligned(fromByteOffset: at + 4 * $0, as: Int32.self)) }
+        at += instances * 4
+        let features = (0 ..< n * d).map { Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: at + 2 * $0, as: UInt16.self))) }
+        at += n * d * 2
+        return (positions, sizes, features, floats(at, rows * d))
+    }
+}
 
 // The memory: the anchor's deletion constants; lifting every valid depth (≤ 10 m) as the official code does.
 var configuration = TokenMemoryConfiguration()
@@ -69,7 +104,8 @@ let k = CameraIntrinsics.vlnce
 let pose = RigidTransform(rotation: Mat3.identity, translation: Vec3(3, 1.25, -2.5))
 let depth = houseDepth(pose)   // the rotation is the identity: camera rays are world directions
 let frameFeatures = FeatureMap(patchesHigh: grid, patchesWide: grid, channels: dim,
-                               values: (0..<(grid * grid * dim)).map { _ in rng.uniform(-1.7, 1.7) })
+                               values: anchorFrameFeatures.flatMap { $0.count == grid * grid * dim ? $0 : nil }
+                                   ?? (0..<(grid * grid * dim)).map { _ in rng.uniform(-1.7, 1.7) })
 var segments = InstanceImage(width: 256, height: 256, fill: 0)
 for y in 0..<256 { for x in 0..<256 { segments[x, y] = UInt32(1 + (y / 32) * 8 + x / 32) } }    // 64 segments
 let frame = MemoryFrame(depth: depth, intrinsics: k, worldFromCamera: pose, features: frameFeatures, segments: segments, step: 1)
@@ -190,7 +226,7 @@ if profileSteps > 0 {
     var warmUp = base
     _ = try warmUp.insert(frame)
     var m = base
-    m.makeStorageUnique()            // no copy-on-write inside the first update
+    m.makeStorageUnique(headroom: grid * grid)            // no copy-on-write or growth inside the first update
     var other = frame
     other.worldFromCamera = RigidTransform(rotation: Quaternion(heading: 0.5), translation: Vec3(3.2, 1.25, -2.4))
     var t = 0.0
@@ -213,7 +249,7 @@ var sink = 0.0
 for rep in 0...reps {
     for warm in [false, true] {
         var m = base
-        m.makeStorageUnique()
+        m.makeStorageUnique(headroom: grid * grid)      // as a grown memory: room for a frame's patches and instances
         if warm {
             sink += m.touchStorage()
             // The frame as a renderer and an encoder leave it: just written, so in cache.
