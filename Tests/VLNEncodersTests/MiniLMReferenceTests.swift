@@ -1,6 +1,6 @@
 import Foundation
 import VLNCore
-import VLNEncoders
+@testable import VLNEncoders
 import VLNTestSupport
 import XCTest
 
@@ -79,6 +79,16 @@ final class MiniLMReferenceTests: XCTestCase {
         }
         print(String(format: "MiniLM: worst cosine to sentence-transformers over %d texts: 1 − %.2e; %@", all.count, 1 - worst,
                      KernelPath.summary))
+    }
+
+    /// The ASCII byte path against the Unicode path with the model's 30,522-piece vocabulary, on texts made of the
+    /// reference texts' words, symbols, control bytes and overlong words (see
+    /// `TokenizerAndModelTests.checkASCIIPathMatchesUnicodePath`).
+    func testASCIIPathMatchesUnicodePathOnTheModelVocabulary() throws {
+        let (model, ref) = try load()
+        let words = ref.items.flatMap { $0.text.split(separator: " ").map(String.init) }.filter { $0.utf8.allSatisfy { $0 < 0x80 } }
+        XCTAssertGreaterThan(words.count, 50)
+        TokenizerAndModelTests.checkASCIIPathMatchesUnicodePath(model.tokenizer, words: words)
     }
 
     func testEmptyTextIsTheEmbeddingOfClsSep() throws {

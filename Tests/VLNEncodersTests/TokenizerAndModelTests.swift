@@ -1,6 +1,6 @@
 import Foundation
 import VLNCore
-import VLNEncoders
+@testable import VLNEncoders
 import VLNTestSupport
 import XCTest
 
@@ -37,6 +37,39 @@ final class TokenizerAndModelTests: XCTestCase {
         XCTAssertEqual(t.tokens("sofa\u{2014}the"), ["[CLS]", "sofa", "[UNK]", "the", "[SEP]"], "Unicode Pd splits")
         XCTAssertEqual(WordPieceTokenizer.basicTokens("  Hello,\tthe\nSOFA.  ").map { String(String.UnicodeScalarView($0)) },
                        ["hello", ",", "the", "sofa", "."])
+    }
+
+    /// ASCII text takes a byte path (`encodeASCII`): it must give what the Unicode path gives, on texts that mix
+    /// every kind of ASCII byte — letters of both cases, digits, the four punctuation ranges, the four whitespace
+    /// bytes, control bytes (dropped without splitting), vocabulary words, words past 100 characters — at three
+    /// truncation lengths.
+    static func checkASCIIPathMatchesUnicodePath(_ t: WordPieceTokenizer, words: [String], file: StaticString = #filePath, line: UInt = #line) {
+        var rng = SeededRandom(seed: 11)
+        let bytes = (0 ..< 128).map { UInt8($0) }
+        for _ in 0 ..< 400 {
+            var text = ""
+            for _ in 0 ..< Int(rng.next() % 40) {
+                switch rng.next() % 6 {
+                case 0, 1: text += words[Int(rng.next() % UInt64(words.count))]
+                case 2: text += String(repeating: "b", count: Int(rng.next() % 130))
+                case 3: text += rng.next() % 2 == 0 ? words[Int(rng.next() % UInt64(words.count))].uppercased() : "9"
+                default: text += String(UnicodeScalar(bytes[Int(rng.next() % 128)]))
+                }
+                if rng.next() % 3 == 0 { text += " " }
+            }
+            XCTAssertEqual(t.encodeASCII(text), t.encodeUnicode(text), "text \(text.debugDescription)", file: file, line: line)
+            XCTAssertEqual(t.encode(text), t.encodeUnicode(text), file: file, line: line)
+        }
+    }
+
+    func testASCIIPathMatchesUnicodePath() throws {
+        for maxLength in [5, 12, 256] {
+            Self.checkASCIIPathMatchesUnicodePath(try tokenizer(maxLength: maxLength), words: Self.vocabulary.filter { $0.utf8.allSatisfy { $0 < 0x80 } } + ["unaffable", "Hello,"])
+        }
+        // Non-ASCII text keeps the Unicode path.
+        let t = try tokenizer()
+        XCTAssertEqual(t.encode("Café the sofa"), t.encodeUnicode("Café the sofa"))
+        XCTAssertEqual(t.tokens("Café the sofa"), ["[CLS]", "cafe", "the", "sofa", "[SEP]"])
     }
 
     func testTruncationKeepsClsAndSep() throws {
