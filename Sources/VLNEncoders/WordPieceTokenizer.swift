@@ -67,7 +67,11 @@ public struct WordPieceTokenizer: Sendable {
         let limit = maxLength - 1
         for word in WordPieceTokenizer.basicTokens(text) {
             if ids.count >= limit { break }
-            appendPieces(of: word, to: &ids)
+            appendPieces(length: word.count, to: &ids) { begin, end in
+                var s = begin > 0 ? "##" : ""
+                s.unicodeScalars.append(contentsOf: word[begin ..< end])
+                return vocabulary[s]
+            }
         }
         if ids.count > limit { ids.removeSubrange(limit...) }
         ids.append(sepID)
@@ -76,8 +80,9 @@ public struct WordPieceTokenizer: Sendable {
 
     /// `encode` for ASCII text, on its bytes: the same steps without Unicode tables (ASCII is its own NFD and has no
     /// accents; its control characters are 0–31 and 127, its whitespace space, tab, newline and CR, its
-    /// punctuation the four ASCII ranges). 10 × faster than `encodeUnicode` on R2R instructions, which matters
-    /// next to a 6-layer encoder (the tokenizer was ≈ 1 % of all-MiniLM-L6-v2's time).
+    /// punctuation the four ASCII ranges): ≈ 11 × faster than
+    /// `encodeUnicode` on R2R instructions, where the tokenizer had been ≈ 1 % of all-MiniLM-L6-v2's time
+    /// (BENCHMARKS.md, minilm_r2r_256).
     /// - Precondition: every byte of `text` is < 128.
     func encodeASCII(_ text: String) -> [Int32] {
         var ids: [Int32] = [clsID]
@@ -85,7 +90,14 @@ public struct WordPieceTokenizer: Sendable {
         var word: [UInt8] = [], candidate: [UInt8] = []
         word.reserveCapacity(32); candidate.reserveCapacity(maxCharactersPerWord + 2)
         func finishWord() {
-            if !word.isEmpty && ids.count < limit { appendPieces(ascii: word, to: &ids, scratch: &candidate) }
+            if !word.isEmpty && ids.count < limit {
+                appendPieces(length: word.count, to: &ids) { begin, end in
+                    candidate.removeAll(keepingCapacity: true)
+                    if begin > 0 { candidate.append(0x23); candidate.append(0x23) }      // "##"
+                    candidate.append(contentsOf: word[begin ..< end])
+                    return vocabulary[String(decoding: candidate, as: UTF8.self)]
+                }
+            }
             word.removeAll(keepingCapacity: true)
         }
         for b in text.utf8 {
@@ -106,46 +118,21 @@ public struct WordPieceTokenizer: Sendable {
         return ids
     }
 
-    /// `appendPieces(of:to:)` for an ASCII word (its bytes); `scratch` holds each candidate piece.
-    private func appendPieces(ascii word: [UInt8], to ids: inout [Int32], scratch: inout [UInt8]) {
-        if word.count > maxCharactersPerWord { ids.append(unknownID); return }
-        let start = ids.count
-        var begin = 0
-        while begin < word.count {
-            var end = word.count
-            var found: Int32?
-            while begin < end {
-                scratch.removeAll(keepingCapacity: true)
-                if begin > 0 { scratch.append(0x23); scratch.append(0x23) }      // "##"
-                scratch.append(contentsOf: word[begin ..< end])
-                if let id = vocabulary[String(decoding: scratch, as: UTF8.self)] { found = id; break }
-                end -= 1
-            }
-            guard let id = found else {
-                ids.removeSubrange(start...)
-                ids.append(unknownID)
-                return
-            }
-            ids.append(id)
-            begin = end
-        }
-    }
-
     /// The pieces of `text` as strings, `[CLS]` and `[SEP]` included (for display and debugging).
     public func tokens(_ text: String) -> [String] { encode(text).map { pieces[Int($0)] } }
 
-    /// Greedy longest-match-first WordPiece of one basic token.
-    private func appendPieces(of word: [Unicode.Scalar], to ids: inout [Int32]) {
-        if word.count > maxCharactersPerWord { ids.append(unknownID); return }
+    /// Greedy longest-match-first WordPiece of one basic token of `length` characters (Unicode scalars):
+    /// `piece(begin, end)` is the vocabulary id of characters `begin ..< end`, `##`-prefixed when `begin > 0`, or nil.
+    /// A word with a part that matches no piece, or longer than `maxCharactersPerWord`, becomes one `[UNK]`.
+    private func appendPieces(length: Int, to ids: inout [Int32], piece: (Int, Int) -> Int32?) {
+        if length > maxCharactersPerWord { ids.append(unknownID); return }
         let start = ids.count
         var begin = 0
-        while begin < word.count {
-            var end = word.count
+        while begin < length {
+            var end = length
             var found: Int32?
             while begin < end {
-                var s = begin > 0 ? "##" : ""
-                s.unicodeScalars.append(contentsOf: word[begin..<end])
-                if let id = vocabulary[s] { found = id; break }
+                if let id = piece(begin, end) { found = id; break }
                 end -= 1
             }
             guard let id = found else {
