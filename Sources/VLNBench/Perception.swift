@@ -51,7 +51,6 @@ public struct PerceptionSettings: Equatable, Sendable {
     }
 }
 
-
 /// CPU seconds of the worker thread spent in each stage of the perception loop (summed over steps; `threadCPUSeconds`).
 public struct PerceptionTiming: Equatable, Sendable {
     /// `Simulator.observe()`: RGB, depth and instance ids.
